@@ -1,0 +1,155 @@
+//! Objects as files.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use stapel_store::{ByteStream, ContentDigest, ObjectKey, ObjectMeta, ObjectStore, StoreError};
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// An [`ObjectStore`] on the local file system.
+#[derive(Debug, Clone)]
+pub struct FsObjectStore {
+    objects: PathBuf,
+    staging: PathBuf,
+}
+
+fn io_error(error: std::io::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+impl FsObjectStore {
+    /// Open (creating if needed) a store rooted at `root`.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let objects = root.join("objects");
+        // Staging lives on the same file system as the objects, so the final rename is atomic.
+        let staging = root.join("staging");
+        std::fs::create_dir_all(&objects).map_err(io_error)?;
+        std::fs::create_dir_all(&staging).map_err(io_error)?;
+        Ok(Self { objects, staging })
+    }
+
+    fn path_of(&self, key: &ObjectKey) -> PathBuf {
+        // ObjectKey guarantees plain segments: no `..`, no absolute paths.
+        self.objects.join(key.as_str())
+    }
+
+    async fn write_staged(
+        &self,
+        staged: &Path,
+        mut body: ByteStream,
+        max_bytes: u64,
+    ) -> Result<(u64, String), StoreError> {
+        let mut file = tokio::fs::File::create(staged).await.map_err(io_error)?;
+        let mut digest = ContentDigest::default();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(StoreError::Body)?;
+            digest.update(&chunk, max_bytes)?;
+            file.write_all(&chunk).await.map_err(io_error)?;
+        }
+        // Durable before it becomes visible: an accepted upload must survive a crash.
+        file.sync_all().await.map_err(io_error)?;
+        Ok(digest.finish())
+    }
+}
+
+#[async_trait]
+impl ObjectStore for FsObjectStore {
+    async fn put_stream(
+        &self,
+        key: &ObjectKey,
+        body: ByteStream,
+        max_bytes: u64,
+    ) -> Result<ObjectMeta, StoreError> {
+        let staged = self.staging.join(uuid::Uuid::new_v4().to_string());
+        let (size, sha256) = match self.write_staged(&staged, body, max_bytes).await {
+            Ok(written) => written,
+            Err(error) => {
+                let _ = tokio::fs::remove_file(&staged).await;
+                return Err(error);
+            }
+        };
+        let path = self.path_of(key);
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+        }
+        tokio::fs::rename(&staged, &path).await.map_err(io_error)?;
+        Ok(ObjectMeta {
+            key: key.clone(),
+            size,
+            sha256: Some(sha256),
+        })
+    }
+
+    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StoreError> {
+        match tokio::fs::read(self.path_of(key)).await {
+            Ok(body) => Ok(Bytes::from(body)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Err(StoreError::NotFound(key.to_string()))
+            }
+            Err(error) => Err(io_error(error)),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let objects = self.objects.clone();
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || list_files(&objects, &prefix))
+            .await
+            .map_err(|error| StoreError::Backend(error.to_string()))?
+    }
+
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(io_error(error)),
+        }
+    }
+}
+
+/// Walk only the directory the prefix points into, not the whole store.
+fn list_files(objects: &Path, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+    let start_dir = match prefix.rfind('/') {
+        Some(slash) => objects.join(&prefix[..slash]),
+        None => objects.to_path_buf(),
+    };
+    let mut found = Vec::new();
+    let mut pending = vec![start_dir];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(io_error(error)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_error)?;
+            let file_type = entry.file_type().map_err(io_error)?;
+            let path = entry.path();
+            if file_type.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(objects) else {
+                continue;
+            };
+            let Some(key) = relative.to_str() else {
+                continue;
+            };
+            if !key.starts_with(prefix) {
+                continue;
+            }
+            let Ok(key) = ObjectKey::new(key) else {
+                continue;
+            };
+            let size = entry.metadata().map_err(io_error)?.len();
+            found.push(ObjectMeta {
+                key,
+                size,
+                sha256: None,
+            });
+        }
+    }
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(found)
+}
