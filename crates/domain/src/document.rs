@@ -65,7 +65,7 @@ id_type!(
 /// `Done` and `Failed` are terminal for a given attempt; only a retry of a non-`Done` document
 /// moves it back to `Processing`. A `Done` document never changes status again, so a redelivered
 /// job cannot undo a finished result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentStatus {
     /// Stored and enqueued; no worker has it yet (or it waits for a retry).

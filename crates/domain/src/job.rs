@@ -40,7 +40,9 @@ pub enum JobDecodeError {
     #[error("job message is not valid: {0}")]
     Malformed(String),
     /// Written by a newer (or much older) build; keep it for one that understands it.
-    #[error("job message version {found} is not supported (this worker reads version {supported})")]
+    #[error(
+        "job message version {found} is not supported (this worker reads version {supported})"
+    )]
     UnsupportedVersion {
         /// The version the message carries.
         found: u64,
@@ -59,8 +61,8 @@ impl JobMessage {
 
     /// Decode a queue body, checking the version before anything else.
     pub fn decode(body: &str) -> Result<Self, JobDecodeError> {
-        let value: serde_json::Value =
-            serde_json::from_str(body).map_err(|error| JobDecodeError::Malformed(error.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(body)
+            .map_err(|error| JobDecodeError::Malformed(error.to_string()))?;
         let version = value
             .get("v")
             .and_then(serde_json::Value::as_u64)
