@@ -1,1 +1,207 @@
-fn main() {}
+//! `dispatcher`: serve the API, or process files once, on the embedded default.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use stapel_dispatcher::http::{router, AppState, UploadLimits};
+use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
+use stapel_dispatcher::process_cmd;
+use stapel_worker::{
+    extract_pdf_text_child, init_tracing, shutdown_signal, BackendArgs, LogFormat, WorkerArgs,
+};
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dispatcher",
+    version,
+    about = "stapel: invoices in, booking proposals out"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API and upload page, with a pool of local workers.
+    Serve(ServeArgs),
+    /// Process files once: upload, wait for every document, print the results.
+    Process(ProcessArgs),
+    /// Run one worker (what the local pool starts).
+    Worker(WorkerArgs),
+    /// Internal: parse one PDF from stdin in this isolated process.
+    #[command(name = "extract-pdf-text", hide = true)]
+    ExtractPdfText,
+}
+
+#[derive(Debug, clap::Args)]
+struct PoolArgs {
+    #[command(flatten)]
+    backend: BackendArgs,
+
+    /// Number of local worker processes (0: none; run workers elsewhere).
+    #[arg(long, env = "STAPEL_WORKERS")]
+    workers: Option<usize>,
+
+    /// Largest accepted file, in bytes.
+    #[arg(long, env = "STAPEL_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    max_file_bytes: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STAPEL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    #[command(flatten)]
+    pool: PoolArgs,
+
+    /// Largest request body (all files of one upload), in bytes.
+    #[arg(long, env = "STAPEL_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    max_request_bytes: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct ProcessArgs {
+    /// Files or directories (searched recursively for PDF, XML and image files).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pool: PoolArgs,
+
+    /// Print one JSON object per document (the shape of GET /v1/documents/{id}, plus "file").
+    #[arg(long)]
+    json: bool,
+
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    timeout: u64,
+}
+
+const TENANT: &str = "local";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::ExtractPdfText = cli.command {
+        return ExitCode::from(extract_pdf_text_child() as u8);
+    }
+    if matches!(cli.command, Command::Process(_)) && std::env::var_os("STAPEL_LOG").is_none() {
+        // The one-shot job prints a table; keep stderr to warnings, for the pool's workers too.
+        // SAFETY: no other thread exists yet (the runtime starts below).
+        unsafe { std::env::set_var("STAPEL_LOG", "warn") };
+    }
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Process(args) => process(args).await,
+            Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::ExtractPdfText => unreachable!("handled before the runtime starts"),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Start the local pool: this executable's `worker` subcommand, on the same data directory.
+fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
+    let size = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    if size == 0 {
+        return Ok(None);
+    }
+    let program = std::env::current_exe().context("locating this executable")?;
+    let worker_args: Vec<OsString> = vec![
+        "worker".into(),
+        "--data-dir".into(),
+        args.backend.data_dir.clone().into(),
+        "--max-receives".into(),
+        args.backend.max_receives.to_string().into(),
+    ];
+    tracing::info!(size, "starting local worker pool");
+    Ok(Some(WorkerPool::start(PoolConfig {
+        program,
+        args: worker_args,
+        size,
+        stop_grace: Duration::from_secs(60),
+    })))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let backends = args.pool.backend.open().await?;
+    let pool = start_pool(&args.pool)?;
+    let state = AppState {
+        backends,
+        limits: UploadLimits {
+            max_file_bytes: args.pool.max_file_bytes,
+            max_request_bytes: args.max_request_bytes,
+        },
+        tenant: TENANT.to_owned(),
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "dispatcher listening");
+    // Tests and scripts read this line to find a port chosen with :0.
+    println!("listening on http://{address}");
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("HTTP server failed");
+    if let Some(pool) = pool {
+        pool.shutdown().await;
+    }
+    served
+}
+
+async fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
+    let files = process_cmd::collect_files(&args.paths)?;
+    let backends = args.pool.backend.open().await?;
+    let pool = start_pool(&args.pool)?;
+    let outcome = async {
+        let (batch, submitted) =
+            process_cmd::submit_files(&backends, TENANT, &files, args.pool.max_file_bytes).await?;
+        eprintln!("batch {batch}: {} document(s) queued", submitted.len());
+        tokio::select! {
+            waited = process_cmd::wait_for_batch(&backends, batch, Duration::from_secs(args.timeout)) => waited?,
+            _ = shutdown_signal() => anyhow::bail!("interrupted; the documents stay queued in {}", args.pool.backend.data_dir.display()),
+        }
+        process_cmd::report(&backends, &submitted, args.json).await
+    }
+    .await;
+    if let Some(pool) = pool {
+        pool.shutdown().await;
+    }
+    let failed = outcome?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -1,1 +1,37 @@
-fn main() {}
+//! `worker`: pull jobs from the queue and process them until SIGTERM.
+
+use clap::Parser;
+use stapel_worker::{
+    extract_pdf_text_child, init_tracing, run, shutdown_signal, LogFormat, WorkerArgs,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "worker", version, about = "Process stapel jobs from the queue")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    worker: WorkerArgs,
+
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Internal: parse one PDF from stdin in this isolated process.
+    #[command(name = "extract-pdf-text", hide = true)]
+    ExtractPdfText,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::ExtractPdfText) = cli.command {
+        std::process::exit(extract_pdf_text_child());
+    }
+    init_tracing(cli.log_format);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(cli.worker, shutdown_signal()))
+}

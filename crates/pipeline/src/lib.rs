@@ -1,1 +1,23 @@
-//! placeholder
+//! How one document moves through stapel, independent of where it runs.
+//!
+//! ```text
+//! upload ─► ingest::accept_document ─► ObjectStore (original) ─► Records (queued) ─► JobQueue
+//!                                                                                      │
+//! JobQueue ─► worker::Worker ─► process::process_document ─► ObjectStore (result.json) ─► Records (done)
+//!                                                                                      │
+//!                                                            delete message (last) ◄───┘
+//! ```
+//!
+//! The dispatcher and worker binaries are wiring around this crate: [`Backends`] bundles the
+//! three stores, [`ingest`] is the accepting side, [`worker`] the processing side, [`view`] the
+//! JSON shape of a document that the API and the CLI print.
+#![deny(missing_docs)]
+
+mod backends;
+pub mod ingest;
+pub mod process;
+pub mod view;
+pub mod worker;
+
+pub use backends::{Backends, BackendsError, EmbeddedSettings, QueueNames};
+pub use stapel_store::ByteStream;

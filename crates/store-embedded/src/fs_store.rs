@@ -34,10 +34,37 @@ impl FsObjectStore {
         self.objects.join(key.as_str())
     }
 
+    /// Rename a staged file to its key. A concurrent delete may remove an emptied parent
+    /// directory between our mkdir and rename, so a vanished directory is recreated once.
+    async fn move_into_place(&self, staged: &Path, path: &Path) -> Result<(), StoreError> {
+        let parent = path.parent().unwrap_or(&self.objects);
+        for attempt in 0..2 {
+            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+            match tokio::fs::rename(staged, path).await {
+                Ok(()) => return Ok(()),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound && attempt == 0 => {}
+                Err(error) => return Err(io_error(error)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Remove directories a delete left empty, up to the store root, so deleted documents
+    /// leave no trace. A directory that is not empty (or reappeared) stops the climb.
+    async fn prune_empty_parents(&self, path: &Path) {
+        let mut dir = path.parent();
+        while let Some(current) = dir {
+            if current == self.objects || tokio::fs::remove_dir(current).await.is_err() {
+                break;
+            }
+            dir = current.parent();
+        }
+    }
+
     async fn write_staged(
         &self,
         staged: &Path,
-        mut body: ByteStream,
+        mut body: ByteStream<'_>,
         max_bytes: u64,
     ) -> Result<(u64, String), StoreError> {
         let mut file = tokio::fs::File::create(staged).await.map_err(io_error)?;
@@ -58,7 +85,7 @@ impl ObjectStore for FsObjectStore {
     async fn put_stream(
         &self,
         key: &ObjectKey,
-        body: ByteStream,
+        body: ByteStream<'_>,
         max_bytes: u64,
     ) -> Result<ObjectMeta, StoreError> {
         let staged = self.staging.join(uuid::Uuid::new_v4().to_string());
@@ -70,10 +97,10 @@ impl ObjectStore for FsObjectStore {
             }
         };
         let path = self.path_of(key);
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+        if let Err(error) = self.move_into_place(&staged, &path).await {
+            let _ = tokio::fs::remove_file(&staged).await;
+            return Err(error);
         }
-        tokio::fs::rename(&staged, &path).await.map_err(io_error)?;
         Ok(ObjectMeta {
             key: key.clone(),
             size,
@@ -100,8 +127,12 @@ impl ObjectStore for FsObjectStore {
     }
 
     async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
-        match tokio::fs::remove_file(self.path_of(key)).await {
-            Ok(()) => Ok(()),
+        let path = self.path_of(key);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {
+                self.prune_empty_parents(&path).await;
+                Ok(())
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(error) => Err(io_error(error)),
         }

@@ -6,7 +6,8 @@ use futures::stream::BoxStream;
 use std::fmt;
 
 /// A stream of body chunks, so large uploads flow to the store without being held in memory.
-pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+/// It may borrow (an HTTP multipart field borrows its request).
+pub type ByteStream<'a> = BoxStream<'a, std::io::Result<Bytes>>;
 
 /// A validated object key: `/`-separated segments of `[A-Za-z0-9._-]`, no `.` or `..` segments.
 ///
@@ -93,14 +94,14 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn put_stream(
         &self,
         key: &ObjectKey,
-        body: ByteStream,
+        body: ByteStream<'_>,
         max_bytes: u64,
     ) -> Result<ObjectMeta, StoreError>;
 
     /// Store a small body held in memory.
     async fn put(&self, key: &ObjectKey, body: Bytes) -> Result<ObjectMeta, StoreError> {
         let size = body.len() as u64;
-        let stream: ByteStream = Box::pin(futures::stream::once(async move { Ok(body) }));
+        let stream: ByteStream<'static> = Box::pin(futures::stream::once(async move { Ok(body) }));
         self.put_stream(key, stream, size).await
     }
 

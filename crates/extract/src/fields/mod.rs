@@ -1,0 +1,549 @@
+//! A template-free field parser for European invoices: text in, [`ExtractedInvoice`] out.
+//!
+//! The parser reads the text line by line. [`labels`] finds what each line announces (in
+//! English, Dutch, German, Danish, Italian and French); the value is read after the label on the
+//! same line, or on the next line when the label stands alone. Amounts are parsed by
+//! [`numbers`], dates by [`dates`], VAT numbers and IBANs by [`ids`]. The totals are then decided
+//! together by [`totals`]: `net + vat = gross` is evidence, and raises confidence.
+//!
+//! **Invariant:** never panics, on any input (see the property test).
+//! **Invariant:** never invents a value: a field it cannot read stays `None`.
+
+mod dates;
+mod ids;
+mod labels;
+mod numbers;
+mod parties;
+mod totals;
+
+use chrono::NaiveDate;
+use labels::{find_labels, LabelKind, LabelMatch, Strength};
+use numbers::{find_amounts, NumberStyle};
+use rust_decimal::Decimal;
+use stapel_domain::{DocumentType, ExtractedInvoice, Source};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use totals::{AmountCandidate, BreakdownCandidate};
+
+/// Parse invoice fields from the text layer of one document.
+pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
+    let document = Document::new(text);
+    let mut invoice = ExtractedInvoice {
+        source: Source::Text,
+        ..ExtractedInvoice::default()
+    };
+    let mut confidence = BTreeMap::new();
+    let mut set_confidence = |field: &str, value: f32| {
+        confidence.insert(field.to_owned(), value.clamp(0.0, 1.0));
+    };
+
+    invoice.document_type = document.document_type();
+
+    if let Some((number, score)) = document.invoice_number() {
+        invoice.invoice_number = Some(number);
+        set_confidence("invoice_number", score);
+    }
+    let issue = document
+        .date_for(LabelKind::IssueDate)
+        .or_else(|| document.date_on_number_line());
+    if let Some(found) = issue {
+        invoice.issue_date = Some(found.date);
+        set_confidence("issue_date", found.confidence);
+    }
+    if let Some(found) = document.date_for(LabelKind::DueDate) {
+        let before_issue = invoice.issue_date.is_some_and(|issue| found.date < issue);
+        invoice.due_date = Some(found.date);
+        set_confidence(
+            "due_date",
+            if before_issue { 0.3 } else { found.confidence },
+        );
+    }
+
+    let (candidates, breakdown_lines, single_rate) = document.amount_candidates();
+    let totals = totals::decide_totals(&candidates, &breakdown_lines);
+    let amount_fields = [
+        ("net_total", totals.net, &mut invoice.net_total),
+        ("vat_total", totals.vat, &mut invoice.vat_total),
+        ("gross_total", totals.gross, &mut invoice.gross_total),
+        ("amount_due", totals.amount_due, &mut invoice.amount_due),
+    ];
+    for (name, chosen, slot) in amount_fields {
+        if let Some(chosen) = chosen {
+            *slot = Some(chosen.value);
+            set_confidence(name, chosen.confidence);
+        }
+    }
+    invoice.vat_breakdown = totals.breakdown.clone();
+    if invoice.vat_breakdown.is_empty() {
+        if let Some(entry) =
+            single_rate.and_then(|rate| totals::single_rate_breakdown(rate, &totals))
+        {
+            invoice.vat_breakdown.push(entry);
+        }
+    }
+
+    let line_refs: Vec<&str> = document.lines.iter().map(String::as_str).collect();
+    let customer = parties::find_customer(&line_refs);
+    let customer_block = customer.as_ref().map(|(_, line)| *line);
+    if let Some((name, _)) = &customer {
+        invoice.customer_name = Some(name.clone());
+        set_confidence("customer_name", parties::LABELLED_NAME);
+    }
+    if let Some((name, score)) = parties::find_supplier(&line_refs, customer_block) {
+        invoice.supplier_name = Some(name);
+        set_confidence("supplier_name", score);
+    }
+    if let Some((vat_id, score)) = document.supplier_vat_id(customer_block) {
+        invoice.supplier_vat_id = Some(vat_id);
+        set_confidence("supplier_vat_id", score);
+    }
+    if let Some((iban, score)) = document.iban(customer_block) {
+        invoice.iban = Some(iban);
+        set_confidence("iban", score);
+    }
+    let country_hint = invoice
+        .supplier_vat_id
+        .as_deref()
+        .or(invoice.iban.as_deref())
+        .and_then(|id| id.get(..2))
+        .map(str::to_owned);
+    if let Some((currency, score)) = document.currency(country_hint.as_deref()) {
+        invoice.currency = Some(currency);
+        set_confidence("currency", score);
+    }
+
+    invoice.confidence = confidence;
+    invoice
+}
+
+/// A date chosen for a field.
+struct FoundDate {
+    date: NaiveDate,
+    confidence: f32,
+}
+
+/// The text, split into trimmed lines with their labels, and the document's number style.
+struct Document {
+    /// Non-empty lines, whitespace collapsed to single spaces.
+    lines: Vec<String>,
+    /// The labels of each line.
+    labels: Vec<Vec<LabelMatch>>,
+    /// Each line with dates, IBANs and VAT numbers blanked out, so their digits are not read as
+    /// amounts. Same byte offsets as `lines`.
+    masked: Vec<String>,
+    style: NumberStyle,
+}
+
+/// Spaces that PDF text uses inside numbers and between words, and page breaks.
+fn normalise_spaces(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{a0}' | '\u{202f}' | '\u{2009}' | '\u{2007}' | '\t' => ' ',
+            '\u{c}' | '\r' => '\n',
+            other => other,
+        })
+        .collect()
+}
+
+fn mask(line: &str, spans: &[(usize, usize)]) -> String {
+    let mut bytes = line.as_bytes().to_vec();
+    for (start, end) in spans {
+        for byte in bytes.iter_mut().take(*end).skip(*start) {
+            *byte = b' ';
+        }
+    }
+    // Spans come from matches on char boundaries of `line`, so this is still UTF-8; if that ever
+    // broke, losing the line beats panicking.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Words between a label and its amount: at most one ("BTW 9% over € 315,20 € 28,37"); more
+/// means the amount belongs to something else ("Gesamtbetrag der Zuschläge 0,00").
+fn filler_words(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|word| word.chars().count() >= 2)
+        .filter(|word| {
+            !matches!(
+                word.to_uppercase().as_str(),
+                "EUR" | "GBP" | "USD" | "CHF" | "DKK" | "SEK" | "NOK" | "KR" | "PLN" | "CZK"
+            )
+        })
+        .count()
+}
+
+const MAX_FILLER_WORDS: usize = 1;
+
+static CREDIT_NOTE_NUMBER_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)credit|gutschrift|kredit|avoir|nota\s+di\s+credito")
+        .expect("valid regex")
+});
+static ISO_CURRENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"\b(EUR|GBP|USD|CHF|DKK|SEK|NOK|PLN|CZK|HUF|RON|BGN|ISK)\b")
+        .expect("valid regex")
+});
+
+impl Document {
+    fn new(text: &str) -> Document {
+        let lines: Vec<String> = normalise_spaces(text)
+            .lines()
+            .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|line| !line.is_empty())
+            .collect();
+        let labels = lines.iter().map(|line| find_labels(line)).collect();
+        let masked: Vec<String> = lines
+            .iter()
+            .map(|line| {
+                let mut spans: Vec<(usize, usize)> = dates::find_dates(line)
+                    .iter()
+                    .map(|m| (m.start, m.end))
+                    .collect();
+                spans.extend(ids::find_ibans(line).iter().map(|m| (m.start, m.end)));
+                spans.extend(ids::find_vat_ids(line).iter().map(|m| (m.start, m.end)));
+                mask(line, &spans)
+            })
+            .collect();
+        let style = NumberStyle::detect(&masked.join("\n"));
+        Document {
+            lines,
+            labels,
+            masked,
+            style,
+        }
+    }
+
+    /// Each label of a kind with the byte range of its value region: from the label's end to the
+    /// next label on the line, or the line's end.
+    fn regions(&self, kind: LabelKind) -> Vec<(usize, LabelMatch, usize)> {
+        let mut found = Vec::new();
+        for (index, labels) in self.labels.iter().enumerate() {
+            for (position, label) in labels.iter().enumerate() {
+                if label.kind != kind {
+                    continue;
+                }
+                let region_end = labels
+                    .get(position + 1)
+                    .map_or(self.lines[index].len(), |next| next.start);
+                found.push((index, *label, region_end));
+            }
+        }
+        found
+    }
+
+    /// A line that carries no labels: a value printed under its label.
+    fn unlabelled_next_line(&self, index: usize) -> Option<usize> {
+        let next = index + 1;
+        (next < self.lines.len() && self.labels[next].is_empty()).then_some(next)
+    }
+
+    fn document_type(&self) -> DocumentType {
+        for (index, labels) in self.labels.iter().enumerate() {
+            for label in labels {
+                let is_title = label.kind == LabelKind::CreditNote
+                    && self.lines[index].split_whitespace().count() <= 6;
+                let is_number_label = label.kind == LabelKind::InvoiceNumber
+                    && CREDIT_NOTE_NUMBER_LABEL
+                        .is_match(&self.lines[index][label.start..label.end]);
+                if is_title || is_number_label {
+                    return DocumentType::CreditNote;
+                }
+            }
+        }
+        DocumentType::Invoice
+    }
+
+    fn invoice_number(&self) -> Option<(String, f32)> {
+        let mut found: Vec<(String, f32)> = Vec::new();
+        for (index, label, region_end) in self.regions(LabelKind::InvoiceNumber) {
+            let line = &self.lines[index];
+            let region = line[label.end..region_end].trim();
+            let value = if region.is_empty() {
+                self.unlabelled_next_line(index)
+                    .and_then(|next| number_token(&self.lines[next]))
+            } else {
+                number_token(region)
+            };
+            if let Some(value) = value {
+                let confidence = if label.start == 0 { 0.85 } else { 0.7 };
+                found.push((value, confidence));
+            }
+        }
+        let (first, confidence) = found.first()?.clone();
+        let disagreeing = found.iter().any(|(value, _)| *value != first);
+        Some((
+            first,
+            if disagreeing {
+                confidence - 0.2
+            } else {
+                confidence
+            },
+        ))
+    }
+
+    /// The first date after a label of `kind`; specific labels beat generic ones.
+    fn date_for(&self, kind: LabelKind) -> Option<FoundDate> {
+        let mut best: Option<(Strength, FoundDate)> = None;
+        for (index, label, region_end) in self.regions(kind) {
+            let in_region = dates::find_dates(&self.lines[index])
+                .into_iter()
+                .find(|date| date.start >= label.end && date.end <= region_end);
+            let date = in_region.or_else(|| {
+                let region = self.lines[index][label.end..region_end].trim();
+                if !region.trim_matches(':').trim().is_empty() {
+                    return None;
+                }
+                let next = self.unlabelled_next_line(index)?;
+                dates::find_dates(&self.lines[next])
+                    .into_iter()
+                    .find(|date| date.start == 0)
+            });
+            let Some(date) = date else { continue };
+            let mut confidence = match label.strength {
+                Strength::Strong => 0.85,
+                Strength::Weak => 0.6,
+            };
+            if date.two_digit_year {
+                confidence -= 0.2;
+            }
+            if best
+                .as_ref()
+                .is_none_or(|(strength, _)| label.strength > *strength)
+            {
+                best = Some((
+                    label.strength,
+                    FoundDate {
+                        date: date.date,
+                        confidence,
+                    },
+                ));
+            }
+        }
+        best.map(|(_, found)| found)
+    }
+
+    /// Without an issue-date label, a date on the invoice-number line ("Rechnung 05.03.2018
+    /// Nr. 471102") is the issue date more often than not.
+    fn date_on_number_line(&self) -> Option<FoundDate> {
+        let (index, ..) = self.regions(LabelKind::InvoiceNumber).into_iter().next()?;
+        let date = dates::find_dates(&self.lines[index]).into_iter().next()?;
+        Some(FoundDate {
+            date: date.date,
+            confidence: 0.5,
+        })
+    }
+
+    /// Every amount announced by a totals label, every VAT rate line, and the single VAT rate
+    /// when exactly one is printed.
+    fn amount_candidates(
+        &self,
+    ) -> (
+        Vec<AmountCandidate>,
+        Vec<BreakdownCandidate>,
+        Option<Decimal>,
+    ) {
+        let mut candidates = Vec::new();
+        let mut breakdown = Vec::new();
+        let mut rates: Vec<Decimal> = Vec::new();
+        for kind in [
+            LabelKind::NetTotal,
+            LabelKind::VatTotal,
+            LabelKind::GrossTotal,
+            LabelKind::AmountDue,
+        ] {
+            for (index, label, region_end) in self.regions(kind) {
+                let masked = &self.masked[index];
+                let (amounts, percents) = find_amounts(masked, self.style);
+                let in_region: Vec<_> = amounts
+                    .iter()
+                    .filter(|amount| amount.start >= label.end && amount.end <= region_end)
+                    .filter(|amount| amount.has_decimals || amount.currency.is_some())
+                    .collect();
+                let value = match in_region.last() {
+                    Some(last) => {
+                        if filler_words(&masked[label.end..last.start]) > MAX_FILLER_WORDS {
+                            continue;
+                        }
+                        last.value
+                    }
+                    None => {
+                        if !masked[label.end..region_end]
+                            .trim_matches([' ', ':'])
+                            .is_empty()
+                        {
+                            continue;
+                        }
+                        let Some(next) = self.unlabelled_next_line(index) else {
+                            continue;
+                        };
+                        let (next_amounts, _) = find_amounts(&self.masked[next], self.style);
+                        match next_amounts.first() {
+                            Some(first) if first.start <= 2 && first.has_decimals => first.value,
+                            _ => continue,
+                        }
+                    }
+                };
+                candidates.push(AmountCandidate {
+                    kind,
+                    value,
+                    line: index,
+                    strength: label.strength,
+                });
+                if kind != LabelKind::VatTotal {
+                    continue;
+                }
+                let rate = percents.first().map(|percent| percent.value);
+                if let Some(rate) = rate {
+                    if !rates.contains(&rate) {
+                        rates.push(rate);
+                    }
+                }
+                // "BTW 9% over € 315,20 € 28,37", "Umsatzsteuer S 275,00 7 19,25".
+                if in_region.len() >= 2 {
+                    let base = in_region[in_region.len() - 2].value;
+                    let rate = rate.or_else(|| {
+                        amounts
+                            .iter()
+                            .filter(|number| number.start >= label.end && !number.has_decimals)
+                            .map(|number| number.value)
+                            .find(|rate| {
+                                *rate > Decimal::ZERO
+                                    && *rate < Decimal::ONE_HUNDRED
+                                    && totals::rate_matches(base, *rate, value)
+                            })
+                    });
+                    if let Some(rate) = rate.filter(|rate| totals::rate_matches(base, *rate, value))
+                    {
+                        if !rates.contains(&rate) {
+                            rates.push(rate);
+                        }
+                        breakdown.push(BreakdownCandidate {
+                            rate,
+                            base,
+                            amount: value,
+                        });
+                    }
+                }
+            }
+        }
+        let single_rate = (rates.len() == 1).then(|| rates[0]);
+        (candidates, breakdown, single_rate)
+    }
+
+    fn supplier_vat_id(&self, customer_block: Option<usize>) -> Option<(String, f32)> {
+        let mut scores: Vec<(String, i32, usize)> = Vec::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            let labelled = self.labels[index]
+                .iter()
+                .any(|label| label.kind == LabelKind::VatId);
+            let in_customer_block =
+                customer_block.is_some_and(|block| index >= block && index <= block + 5);
+            let mut found_ids = ids::find_vat_ids(line);
+            found_ids.extend(ids::find_danish_cvr(line));
+            for found in found_ids {
+                let score = 1 + i32::from(labelled) * 2 - i32::from(in_customer_block) * 4;
+                match scores.iter_mut().find(|(value, ..)| *value == found.value) {
+                    Some(entry) => entry.1 += score,
+                    None => scores.push((found.value, score, index)),
+                }
+            }
+        }
+        let distinct = scores.len();
+        let best = scores
+            .into_iter()
+            .max_by_key(|(_, score, first_line)| (*score, std::cmp::Reverse(*first_line)))?;
+        if best.1 <= 0 {
+            return None;
+        }
+        Some((best.0, if distinct == 1 { 0.85 } else { 0.6 }))
+    }
+
+    fn iban(&self, customer_block: Option<usize>) -> Option<(String, f32)> {
+        let mut scores: Vec<(String, i32, usize)> = Vec::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            let in_customer_block =
+                customer_block.is_some_and(|block| index >= block && index <= block + 5);
+            for found in ids::find_ibans(line) {
+                let score = 1 - i32::from(in_customer_block) * 2;
+                match scores.iter_mut().find(|(value, ..)| *value == found.value) {
+                    Some(entry) => entry.1 += score,
+                    None => scores.push((found.value, score, index)),
+                }
+            }
+        }
+        let distinct = scores.len();
+        let best = scores
+            .into_iter()
+            .max_by_key(|(_, score, first_line)| (*score, std::cmp::Reverse(*first_line)))?;
+        Some((best.0, if distinct == 1 { 0.9 } else { 0.7 }))
+    }
+
+    /// The currency: a "Currency: EUR" label wins; otherwise the symbols and codes printed next
+    /// to amounts are counted. `kr` is resolved by the supplier's country.
+    fn currency(&self, country: Option<&str>) -> Option<(String, f32)> {
+        for (index, label, region_end) in self.regions(LabelKind::Currency) {
+            let region = &self.lines[index][label.end..region_end];
+            if let Some(code) = ISO_CURRENCY.find(region) {
+                return Some((code.as_str().to_owned(), 0.95));
+            }
+        }
+        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for masked in &self.masked {
+            for amount in find_amounts(masked, self.style).0 {
+                if let Some(code) = amount.currency {
+                    *counts.entry(code).or_default() += 1;
+                }
+            }
+        }
+        let distinct = counts.len();
+        let (symbol, _) = counts.into_iter().max_by_key(|(_, count)| *count)?;
+        let mut confidence: f32 = if distinct == 1 { 0.9 } else { 0.6 };
+        let code = match symbol {
+            "kr" => match country {
+                Some("SE") => "SEK",
+                Some("NO") => "NOK",
+                Some("DK") => "DKK",
+                _ => {
+                    confidence = 0.4;
+                    "DKK"
+                }
+            },
+            "USD" => {
+                // "$" is also the Canadian, Australian, ... dollar.
+                confidence = confidence.min(0.6);
+                "USD"
+            }
+            other => other,
+        };
+        Some((code.to_owned(), confidence))
+    }
+}
+
+/// The invoice number at the start of `text`: the first token with a digit, with a short
+/// uppercase prefix kept ("FT 2026/0457").
+fn number_token(text: &str) -> Option<String> {
+    let text = text.trim_start_matches([':', '#', '.', ' ', '-']);
+    let tokens: Vec<&str> = text.split_whitespace().take(3).collect();
+    let position = tokens
+        .iter()
+        .position(|token| token.chars().any(|c| c.is_ascii_digit()))?;
+    let token = tokens[position].trim_end_matches(['.', ',', ';', ':', ')']);
+    let token = token.trim_start_matches(['(', ':', '#']);
+    if token.is_empty()
+        || token.chars().count() > 30
+        || !dates::find_dates(token).is_empty()
+        || token.contains('@')
+    {
+        return None;
+    }
+    if position > 0 {
+        let prefix = tokens[position - 1];
+        let short_code =
+            (1..=3).contains(&prefix.len()) && prefix.chars().all(|c| c.is_ascii_uppercase());
+        if short_code && position == 1 {
+            return Some(format!("{prefix} {token}"));
+        }
+    }
+    Some(token.to_owned())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,108 @@
+//! Who is who: supplier and customer names, read with simple, low-confidence heuristics.
+
+use super::dates::find_dates;
+use super::labels::{find_labels, LabelKind};
+use std::sync::LazyLock;
+
+/// Confidence of a name read under a "Seller"/"Bill to" label.
+pub(crate) const LABELLED_NAME: f32 = 0.55;
+/// Confidence of the supplier name guessed as the first line that looks like a name.
+pub(crate) const FIRST_LINE_NAME: f32 = 0.4;
+
+static DOCUMENT_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^(?:tax\s+)?(?:invoice|factuur|rechnung|faktura|fattura|facture|credit\s*note|creditnota|gutschrift|kreditnota|nota\s+di\s+credito|avoir|proforma|pro\s+forma)\b",
+    )
+    .expect("valid regex")
+});
+static NOT_A_NAME: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^(?:page|seite|pagina|side|blad)\b|\(c\)|©|@|www\.|https?:|^\+?\d|^(?:tel|fax|phone|telefon)\b|^(?:attn|t\.a\.v|z\.\s*hd|att\.|à\s+l['’]attention)",
+    )
+    .expect("valid regex")
+});
+static NAME_PREFIX: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^(?:name|naam|nome|nom|navn)\s*:\s*").expect("valid regex")
+});
+
+/// Whether a line could be a company or person name.
+fn looks_like_name(line: &str) -> bool {
+    let letters = line.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2
+        && line.chars().count() <= 80
+        && !line.contains(':')
+        && !NOT_A_NAME.is_match(line)
+        && find_dates(line).is_empty()
+        && find_labels(line).is_empty()
+        && !DOCUMENT_TITLE.is_match(line)
+}
+
+/// The name in a party block that starts at `label_line`: the rest of the label line after a
+/// colon, a `Name:` line, or the first line that looks like a name.
+fn name_in_block(lines: &[&str], label_line: usize, label_end: usize) -> Option<String> {
+    let rest = lines[label_line][label_end..].trim();
+    if let Some(value) = rest.strip_prefix(':').map(str::trim) {
+        if looks_like_name(value) {
+            return Some(value.to_owned());
+        }
+    } else if !rest.is_empty() {
+        // "Kunde seit 2019": the word was not a block label.
+        return None;
+    }
+    for line in lines.iter().skip(label_line + 1).take(4) {
+        if let Some(found) = NAME_PREFIX.find(line) {
+            let value = line[found.end()..].trim();
+            if !value.is_empty() {
+                return Some(value.to_owned());
+            }
+        }
+        if line.contains(':') {
+            continue;
+        }
+        if looks_like_name(line) {
+            return Some((*line).to_owned());
+        }
+        break;
+    }
+    None
+}
+
+/// The buyer's name and the line index of the buyer's block.
+pub(crate) fn find_customer(lines: &[&str]) -> Option<(String, usize)> {
+    for (index, line) in lines.iter().enumerate() {
+        for label in find_labels(line) {
+            if label.kind == LabelKind::Customer && label.start == 0 {
+                if let Some(name) = name_in_block(lines, index, label.end) {
+                    return Some((name, index));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The supplier's name: under a seller label, else the first line near the top that looks like
+/// a name (letterheads start with it). Lines of the customer block are skipped.
+pub(crate) fn find_supplier(
+    lines: &[&str],
+    customer_block: Option<usize>,
+) -> Option<(String, f32)> {
+    for (index, line) in lines.iter().enumerate() {
+        for label in find_labels(line) {
+            if label.kind == LabelKind::Supplier && label.start == 0 {
+                if let Some(name) = name_in_block(lines, index, label.end) {
+                    return Some((name, LABELLED_NAME));
+                }
+            }
+        }
+    }
+    lines
+        .iter()
+        .enumerate()
+        .take(15)
+        .filter(|(index, _)| {
+            customer_block.is_none_or(|block| *index < block || *index > block + 4)
+        })
+        .find(|(_, line)| looks_like_name(line))
+        .map(|(_, line)| ((*line).to_owned(), FIRST_LINE_NAME))
+}

@@ -1,0 +1,214 @@
+//! The accepting side: an upload becomes a stored original, a record and a queued job.
+//!
+//! Order matters. The original is stored (and fsynced) first, then recorded, then enqueued, so a
+//! job never points at a file that is not there. An upload request is all-or-nothing: every
+//! file of a request is staged in the store first ([`stage_original`]) and only then recorded
+//! and enqueued ([`commit_staged`]); a request that fails midway discards what it staged.
+
+use chrono::Utc;
+use stapel_domain::{
+    BatchId, DocumentId, DocumentStatus, ErrorInfo, JobMessage, JOB_MESSAGE_VERSION,
+};
+use stapel_records::{NewDocument, RecordsError};
+use stapel_store::{ByteStream, ObjectKey, OutgoingMessage, QueueError, StoreError};
+
+use crate::Backends;
+
+/// Why an upload was not accepted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file is larger than the limit.
+    #[error("file {filename:?} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The file.
+        filename: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The upload body broke off.
+    #[error("reading {filename:?} failed: {source}")]
+    Body {
+        /// The file.
+        filename: String,
+        /// What the stream said.
+        source: std::io::Error,
+    },
+    /// The object store failed.
+    #[error("storing the upload failed: {0}")]
+    Store(StoreError),
+    /// The records database failed.
+    #[error("recording the upload failed: {0}")]
+    Records(#[from] RecordsError),
+    /// The queue failed.
+    #[error("enqueueing the job failed: {0}")]
+    Queue(#[from] QueueError),
+}
+
+/// A file stored in the object store but not yet recorded or enqueued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedDocument {
+    /// The id the document will have.
+    pub id: DocumentId,
+    /// Sanitised file name.
+    pub filename: String,
+    /// Where the original is.
+    pub object_key: ObjectKey,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// A document the dispatcher has accepted: stored, recorded and queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedDocument {
+    /// Its id.
+    pub id: DocumentId,
+    /// File name as recorded.
+    pub filename: String,
+    /// Always `queued` at this point.
+    pub status: DocumentStatus,
+}
+
+/// Where the original of a document is stored.
+pub fn original_key(id: DocumentId) -> ObjectKey {
+    ObjectKey::new(format!("documents/{id}/original")).expect("document keys are valid")
+}
+
+/// Where the result (invoice and proposal) of a document is stored.
+pub fn result_key(id: DocumentId) -> ObjectKey {
+    ObjectKey::new(format!("documents/{id}/result.json")).expect("document keys are valid")
+}
+
+/// Keep a file name as metadata only: no control characters, no path, bounded length.
+pub fn sanitize_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    let trimmed = cleaned.trim();
+    if trimmed.is_empty() {
+        "upload".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Stream one file into the object store under a fresh document id.
+pub async fn stage_original(
+    backends: &Backends,
+    filename: &str,
+    body: ByteStream<'_>,
+    max_bytes: u64,
+) -> Result<StagedDocument, IngestError> {
+    let id = DocumentId::new();
+    let filename = sanitize_filename(filename);
+    let key = original_key(id);
+    let meta = backends
+        .store
+        .put_stream(&key, body, max_bytes)
+        .await
+        .map_err(|error| match error {
+            StoreError::TooLarge { limit } => IngestError::TooLarge {
+                filename: filename.clone(),
+                limit,
+            },
+            StoreError::Body(source) => IngestError::Body {
+                filename: filename.clone(),
+                source,
+            },
+            other => IngestError::Store(other),
+        })?;
+    Ok(StagedDocument {
+        id,
+        filename,
+        object_key: key,
+        size_bytes: meta.size,
+        sha256: meta.sha256.unwrap_or_default(),
+    })
+}
+
+/// Record and enqueue staged files. Returns them in the order given.
+pub async fn commit_staged(
+    backends: &Backends,
+    batch_id: BatchId,
+    tenant: &str,
+    staged: &[StagedDocument],
+) -> Result<Vec<AcceptedDocument>, IngestError> {
+    backends.records.ensure_batch(batch_id, tenant).await?;
+    let mut accepted = Vec::with_capacity(staged.len());
+    for document in staged {
+        backends
+            .records
+            .insert_document(&NewDocument {
+                id: document.id,
+                batch_id,
+                tenant: tenant.to_owned(),
+                filename: document.filename.clone(),
+                object_key: document.object_key.to_string(),
+                content_sha256: document.sha256.clone(),
+                size_bytes: document.size_bytes,
+            })
+            .await?;
+        let job = JobMessage {
+            v: JOB_MESSAGE_VERSION,
+            document_id: document.id,
+            batch_id,
+            object_key: document.object_key.to_string(),
+            filename: document.filename.clone(),
+            size_bytes: document.size_bytes,
+            tenant: tenant.to_owned(),
+            enqueued_at: Utc::now(),
+        };
+        let sent = backends
+            .queue
+            .send(OutgoingMessage {
+                body: job.encode(),
+                group: tenant.to_owned(),
+            })
+            .await;
+        if let Err(error) = sent {
+            // The record exists but no job does: say so on the document rather than leave it
+            // `queued` forever.
+            let info = ErrorInfo::new("ingest.enqueue_failed", error.to_string());
+            let _ = backends
+                .records
+                .finish_failed(document.id, &info, false)
+                .await;
+            return Err(error.into());
+        }
+        tracing::info!(document_id = %document.id, %batch_id, filename = %document.filename,
+            size_bytes = document.size_bytes, "document accepted");
+        accepted.push(AcceptedDocument {
+            id: document.id,
+            filename: document.filename.clone(),
+            status: DocumentStatus::Queued,
+        });
+    }
+    Ok(accepted)
+}
+
+/// Remove staged originals of a request that failed (best effort: an orphan blob is harmless).
+pub async fn discard_staged(backends: &Backends, staged: &[StagedDocument]) {
+    for document in staged {
+        if let Err(error) = backends.store.delete(&document.object_key).await {
+            tracing::warn!(document_id = %document.id, %error, "could not discard staged upload");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filenames_lose_paths_and_control_characters() {
+        assert_eq!(sanitize_filename("../../etc/passwd"), "passwd");
+        assert_eq!(
+            sanitize_filename("C:\\Users\\x\\factuur.pdf"),
+            "factuur.pdf"
+        );
+        assert_eq!(sanitize_filename("a\u{0}b\n.pdf"), "ab.pdf");
+        assert_eq!(sanitize_filename("   "), "upload");
+        assert_eq!(sanitize_filename(&"x".repeat(1000)).len(), 255);
+    }
+}

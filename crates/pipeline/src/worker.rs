@@ -1,0 +1,372 @@
+//! The processing side: receive a job, hold it with a heartbeat, process, record, delete.
+//!
+//! **Invariant:** the queue message is deleted last, after the result and the status are
+//! durable. A worker killed at any point before that loses nothing: the message becomes visible
+//! again and another worker repeats the job, and the conditional status update in the records
+//! makes the repeat harmless.
+
+use crate::ingest::result_key;
+use crate::process::{process_document, DocumentResult, JobFailure, PdfTextRunner};
+use crate::Backends;
+use bytes::Bytes;
+use stapel_booking::ChartOfAccounts;
+use stapel_domain::{DocumentId, ErrorInfo, JobDecodeError, JobMessage};
+use stapel_records::Transition;
+use stapel_store::{ObjectKey, QueueError, ReceiveOptions, ReceivedMessage, StoreError};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// How a worker behaves.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How long a received job stays hidden from other workers between heartbeats. Short enough
+    /// that a crashed worker's job comes back soon, long enough to ride out a slow store call.
+    pub visibility_timeout: Duration,
+    /// How often the heartbeat extends the visibility of the job in hand.
+    pub heartbeat_interval: Duration,
+    /// Long-poll wait per receive call.
+    pub wait_time: Duration,
+    /// How to run the PDF parser.
+    pub pdf_text: PdfTextRunner,
+    /// Accounts to book on.
+    pub chart: Arc<ChartOfAccounts>,
+    /// Delay before a failed, retryable job becomes visible again.
+    pub retry_delay: Duration,
+    /// Test hook: sleep this long after taking a job, before processing it, so crash tests can
+    /// kill a worker while it holds a job. Zero in production.
+    pub pause_before_processing: Duration,
+}
+
+impl WorkerConfig {
+    /// Production defaults around a given PDF runner.
+    pub fn new(pdf_text: PdfTextRunner) -> Self {
+        Self {
+            visibility_timeout: Duration::from_secs(60),
+            heartbeat_interval: Duration::from_secs(20),
+            wait_time: Duration::from_secs(20),
+            pdf_text,
+            chart: Arc::new(ChartOfAccounts::generic()),
+            retry_delay: Duration::from_secs(5),
+            pause_before_processing: Duration::ZERO,
+        }
+    }
+}
+
+/// What a worker did before it stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkerStats {
+    /// Jobs finished `done`.
+    pub done: u64,
+    /// Jobs finished `failed` (for good).
+    pub failed: u64,
+    /// Attempts that failed and were left for a retry.
+    pub retried: u64,
+    /// Duplicate deliveries of already-done documents, acknowledged without work.
+    pub duplicates: u64,
+}
+
+/// Process jobs until `shutdown` resolves. A job in hand when shutdown comes is finished first.
+pub async fn run_worker(
+    backends: Backends,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> WorkerStats {
+    tokio::pin!(shutdown);
+    let mut stats = WorkerStats::default();
+    let options = ReceiveOptions {
+        max_messages: 1,
+        visibility_timeout: config.visibility_timeout,
+        wait_time: config.wait_time,
+    };
+    let mut receive_failures = 0u32;
+    tracing::info!("worker started");
+    loop {
+        let received = tokio::select! {
+            _ = &mut shutdown => break,
+            received = backends.queue.receive(&options) => received,
+        };
+        let messages = match received {
+            Ok(messages) => {
+                receive_failures = 0;
+                messages
+            }
+            Err(error) => {
+                receive_failures += 1;
+                let backoff = Duration::from_millis(200 * 2u64.pow(receive_failures.min(6)));
+                tracing::warn!(%error, ?backoff, "receive failed; backing off");
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(backoff) => continue,
+                }
+            }
+        };
+        for message in messages {
+            handle_message(&backends, &config, message, &mut stats).await;
+        }
+    }
+    tracing::info!(?stats, "worker stopped");
+    stats
+}
+
+/// Outcome of one delivery, for the statistics.
+enum Handled {
+    Done,
+    Failed,
+    Retry,
+    Duplicate,
+    Left,
+}
+
+async fn handle_message(
+    backends: &Backends,
+    config: &WorkerConfig,
+    message: ReceivedMessage,
+    stats: &mut WorkerStats,
+) {
+    let job = match JobMessage::decode(&message.body) {
+        Ok(job) => job,
+        Err(error) => {
+            reject_undecodable(backends, &message, error).await;
+            // Let it come round again soon: another worker may read it, and if none can, it
+            // reaches the dead-letter queue after its remaining deliveries.
+            let _ = backends
+                .queue
+                .extend_visibility(&message.receipt, config.retry_delay)
+                .await;
+            return;
+        }
+    };
+    let span = tracing::info_span!(
+        "job",
+        job_id = %message.message_id,
+        document_id = %job.document_id,
+        attempt = message.receive_count,
+        filename = %job.filename,
+    );
+    match handle_job(backends, config, &message, &job)
+        .instrument(span)
+        .await
+    {
+        Handled::Done => stats.done += 1,
+        Handled::Failed => stats.failed += 1,
+        Handled::Retry => stats.retried += 1,
+        Handled::Duplicate => stats.duplicates += 1,
+        Handled::Left => {}
+    }
+}
+
+/// A message this build cannot read is failed visibly and left for the dead-letter queue,
+/// never deleted: a newer worker (or a redrive) may still process it.
+async fn reject_undecodable(backends: &Backends, message: &ReceivedMessage, error: JobDecodeError) {
+    tracing::error!(job_id = %message.message_id, attempt = message.receive_count, %error,
+        stage = "decode", "cannot read job message; leaving it for the dead-letter queue");
+    if let JobDecodeError::UnsupportedVersion {
+        document_id: Some(document_id),
+        ..
+    } = &error
+    {
+        let info = ErrorInfo::new("job.unsupported_version", error.to_string());
+        let last = is_last_attempt(backends, message);
+        if let Err(error) = backends
+            .records
+            .finish_failed(*document_id, &info, !last)
+            .await
+        {
+            tracing::warn!(%error, "could not record the failure");
+        }
+    }
+}
+
+fn is_last_attempt(backends: &Backends, message: &ReceivedMessage) -> bool {
+    backends
+        .queue
+        .max_receives()
+        .is_some_and(|max| message.receive_count >= max)
+}
+
+async fn handle_job(
+    backends: &Backends,
+    config: &WorkerConfig,
+    message: &ReceivedMessage,
+    job: &JobMessage,
+) -> Handled {
+    match backends.records.start_attempt(job.document_id).await {
+        Ok(Transition::Applied) => {}
+        Ok(Transition::AlreadyDone) => {
+            // At-least-once delivery: the work is done, only the acknowledgement was lost.
+            tracing::info!("document already done; acknowledging duplicate delivery");
+            delete_message(backends, message).await;
+            return Handled::Duplicate;
+        }
+        Ok(Transition::NotFound) => {
+            tracing::error!(
+                stage = "records",
+                "job for an unknown document; leaving it for the dead-letter queue"
+            );
+            return Handled::Left;
+        }
+        Err(error) => {
+            tracing::warn!(%error, stage = "records", "could not start attempt; will retry");
+            return Handled::Retry;
+        }
+    }
+
+    let heartbeat = tokio::spawn(keep_visible(
+        backends.clone(),
+        message.receipt.clone(),
+        config.visibility_timeout,
+        config.heartbeat_interval,
+    ));
+    let started = Instant::now();
+    if !config.pause_before_processing.is_zero() {
+        tokio::time::sleep(config.pause_before_processing).await;
+    }
+    let outcome = match run_job(backends, config, job).await {
+        Ok(result) => store_result(backends, job.document_id, &result)
+            .await
+            .map(|()| result),
+        Err(failure) => Err(failure),
+    };
+    heartbeat.abort();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+
+    match outcome {
+        Ok(result) => {
+            tracing::info!(
+                elapsed_ms,
+                needs_review = result.proposal.needs_review,
+                "document done"
+            );
+            delete_message(backends, message).await;
+            Handled::Done
+        }
+        Err(failure) if !failure.retryable || is_last_attempt(backends, message) => {
+            tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
+                "document failed");
+            record_failure(backends, job.document_id, &failure.error, false).await;
+            if !failure.retryable {
+                // Retrying a bad document cannot help; the failure is recorded, so acknowledge.
+                delete_message(backends, message).await;
+            }
+            // A transient failure on the last attempt is left to be dead-lettered.
+            Handled::Failed
+        }
+        Err(failure) => {
+            tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
+                "attempt failed; will retry");
+            record_failure(backends, job.document_id, &failure.error, true).await;
+            // Come back after a pause rather than at once, to let the trouble pass.
+            let _ = backends
+                .queue
+                .extend_visibility(&message.receipt, config.retry_delay)
+                .await;
+            Handled::Retry
+        }
+    }
+}
+
+async fn run_job(
+    backends: &Backends,
+    config: &WorkerConfig,
+    job: &JobMessage,
+) -> Result<DocumentResult, JobFailure> {
+    let key = ObjectKey::new(job.object_key.clone())
+        .map_err(|error| JobFailure::permanent("job.invalid_object_key", error.to_string()))?;
+    let bytes = backends
+        .store
+        .get(&key)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound(_) => JobFailure::permanent(
+                "document.original_missing",
+                format!("the original file {key} is not in the object store"),
+            ),
+            other => JobFailure::transient("store.unavailable", other.to_string()),
+        })?;
+    let runner = config.pdf_text.clone();
+    let chart = config.chart.clone();
+    // Parsing is CPU-bound and may block on a child process: keep it off the async threads.
+    tokio::task::spawn_blocking(move || process_document(&bytes, &runner, &chart))
+        .await
+        .unwrap_or_else(|join_error| {
+            Err(JobFailure::permanent(
+                "worker.panic",
+                format!("processing panicked: {join_error}"),
+            ))
+        })
+}
+
+async fn store_result(
+    backends: &Backends,
+    document_id: DocumentId,
+    result: &DocumentResult,
+) -> Result<(), JobFailure> {
+    let key = result_key(document_id);
+    let json = serde_json::to_vec(result).expect("results serialize");
+    backends
+        .store
+        .put(&key, Bytes::from(json))
+        .await
+        .map_err(|error| JobFailure::transient("store.unavailable", error.to_string()))?;
+    match backends
+        .records
+        .finish_done(document_id, key.as_str())
+        .await
+    {
+        Ok(Transition::Applied | Transition::AlreadyDone) => Ok(()),
+        Ok(Transition::NotFound) => Err(JobFailure::permanent(
+            "records.document_missing",
+            "the document's record disappeared while it was processed",
+        )),
+        Err(error) => Err(JobFailure::transient(
+            "records.unavailable",
+            error.to_string(),
+        )),
+    }
+}
+
+async fn record_failure(backends: &Backends, id: DocumentId, error: &ErrorInfo, will_retry: bool) {
+    if let Err(db_error) = backends.records.finish_failed(id, error, will_retry).await {
+        tracing::error!(error = %db_error, stage = "records", "could not record the failure");
+    }
+}
+
+async fn delete_message(backends: &Backends, message: &ReceivedMessage) {
+    match backends.queue.delete(&message.receipt).await {
+        Ok(()) => {}
+        Err(QueueError::ReceiptInvalid) => {
+            // Our visibility lapsed and another worker holds the job; its repeat is harmless.
+            tracing::warn!("receipt expired before delete; another delivery will be deduplicated");
+        }
+        Err(error) => tracing::warn!(%error, "delete failed; the job will be redelivered"),
+    }
+}
+
+/// The heartbeat: keep the job hidden while it runs, so a long document is not handed to a
+/// second worker, yet a crashed worker's job reappears within one visibility timeout.
+async fn keep_visible(
+    backends: Backends,
+    receipt: stapel_store::ReceiptHandle,
+    visibility_timeout: Duration,
+    interval: Duration,
+) {
+    loop {
+        tokio::time::sleep(interval).await;
+        match backends
+            .queue
+            .extend_visibility(&receipt, visibility_timeout)
+            .await
+        {
+            Ok(()) => tracing::debug!("heartbeat: visibility extended"),
+            Err(QueueError::ReceiptInvalid) => {
+                tracing::warn!(
+                    "heartbeat: receipt no longer valid; another worker may repeat this job"
+                );
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "heartbeat failed; will try again"),
+        }
+    }
+}

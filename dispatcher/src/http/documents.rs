@@ -1,0 +1,152 @@
+//! `/v1/documents`, `/v1/batches` and `/healthz`.
+
+use super::{ApiError, AppState};
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use futures::TryStreamExt;
+use serde::Serialize;
+use serde_json::{json, Value};
+use stapel_domain::{BatchId, DocumentId};
+use stapel_pipeline::ingest::{commit_staged, discard_staged, stage_original, StagedDocument};
+use stapel_pipeline::view::{batch_view, document_view, BatchView, DocumentView};
+
+/// Answer of `POST /v1/documents`.
+#[derive(Debug, Serialize)]
+pub struct UploadResponse {
+    batch: BatchId,
+    documents: Vec<AcceptedJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct AcceptedJson {
+    id: DocumentId,
+    filename: String,
+    status: &'static str,
+}
+
+/// `POST /v1/documents`: multipart with one or more `file` parts and an optional `batch`.
+///
+/// Each file streams into the object store as it arrives. Only when the whole request has been
+/// read are the documents recorded and enqueued, so a request is accepted whole or not at all;
+/// the answer is `202` as soon as the jobs are queued, never after processing.
+pub async fn upload(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let mut staged = Vec::new();
+    let outcome = accept_request(&state, &mut multipart, &mut staged).await;
+    if outcome.is_err() {
+        discard_staged(&state.backends, &staged).await;
+    }
+    outcome
+}
+
+async fn accept_request(
+    state: &AppState,
+    multipart: &mut Multipart,
+    staged: &mut Vec<StagedDocument>,
+) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let mut batch = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => {
+                let filename = field.file_name().unwrap_or("upload").to_owned();
+                let body = field.map_err(std::io::Error::other);
+                let document = stage_original(
+                    &state.backends,
+                    &filename,
+                    Box::pin(body),
+                    state.limits.max_file_bytes,
+                )
+                .await?;
+                staged.push(document);
+            }
+            Some("batch") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                let id = text.trim().parse::<BatchId>().map_err(|_| {
+                    ApiError::bad_request(
+                        "request.invalid_batch",
+                        format!("batch {text:?} is not a batch id"),
+                    )
+                })?;
+                batch = Some(id);
+            }
+            // Unknown parts are skipped, so clients can send extra metadata safely.
+            _ => {}
+        }
+    }
+    if staged.is_empty() {
+        return Err(ApiError::bad_request(
+            "request.no_files",
+            "the request has no `file` part; send multipart/form-data with one or more files",
+        ));
+    }
+    let batch = batch.unwrap_or_default();
+    let accepted = commit_staged(&state.backends, batch, &state.tenant, staged).await?;
+    let documents = accepted
+        .into_iter()
+        .map(|document| AcceptedJson {
+            id: document.id,
+            filename: document.filename,
+            status: document.status.as_str(),
+        })
+        .collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(UploadResponse { batch, documents }),
+    ))
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::bad_request("request.malformed_multipart", error.body_text())
+}
+
+/// `GET /v1/documents/{id}`.
+pub async fn get_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentView>, ApiError> {
+    let id: DocumentId = id.parse().map_err(|_| {
+        ApiError::bad_request("request.invalid_id", format!("{id:?} is not a document id"))
+    })?;
+    document_view(&state.backends, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("document.not_found", format!("no document {id}")))
+}
+
+/// `GET /v1/batches/{id}`.
+pub async fn get_batch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BatchView>, ApiError> {
+    let id: BatchId = id.parse().map_err(|_| {
+        ApiError::bad_request("request.invalid_id", format!("{id:?} is not a batch id"))
+    })?;
+    batch_view(&state.backends, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("batch.not_found", format!("no batch {id}")))
+}
+
+/// `GET /healthz`: answers only when the queue is reachable, with its depth.
+pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let jobs = state
+        .backends
+        .queue
+        .depth()
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    let dead = state
+        .backends
+        .dead_letter
+        .depth()
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    Ok(Json(json!({
+        "status": "ok",
+        "queue": {"visible": jobs.visible, "in_flight": jobs.in_flight},
+        "dead_letter": {"visible": dead.visible + dead.in_flight},
+    })))
+}

@@ -1,0 +1,81 @@
+//! API errors: a status and a stable `code`, as `{"error": {"code", "message"}}`.
+//!
+//! Internal failures are logged in full and answered with a generic message: details of the
+//! infrastructure are not the client's business. Codes are added, never renamed.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use stapel_pipeline::ingest::IngestError;
+use stapel_pipeline::view::ViewError;
+
+/// An error answer of the API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// A 400 with a code and message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 404.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 500/503 whose details go to the log only.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "internal error answering a request");
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "internal.unavailable",
+            message: "the service could not complete the request; try again".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
+        (self.status, body).into_response()
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(error: IngestError) -> Self {
+        match error {
+            IngestError::TooLarge { .. } => Self {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "upload.too_large",
+                message: error.to_string(),
+            },
+            IngestError::Body { .. } => Self::bad_request("upload.body", error.to_string()),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<ViewError> for ApiError {
+    fn from(error: ViewError) -> Self {
+        Self::internal(&error)
+    }
+}
+
+/// Unknown routes answer JSON too.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("route.not_found", "no such endpoint")
+}

@@ -1,0 +1,51 @@
+//! The HTTP API and the upload page. Only this module knows HTTP; handlers delegate to
+//! `stapel_pipeline`.
+
+mod documents;
+mod error;
+mod page;
+
+pub use error::ApiError;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use stapel_pipeline::Backends;
+use tower_http::trace::TraceLayer;
+
+/// Limits on what one request may upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Largest single file, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest request body (all files of one request), in bytes.
+    pub max_request_bytes: u64,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The stores.
+    pub backends: Backends,
+    /// Upload limits.
+    pub limits: UploadLimits,
+    /// Tenant of the uploads (single-tenant until accounts arrive).
+    pub tenant: String,
+}
+
+/// The dispatcher's routes.
+pub fn router(state: AppState) -> Router {
+    let body_limit = usize::try_from(state.limits.max_request_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/", get(page::upload_page))
+        .route("/healthz", get(documents::health))
+        .route(
+            "/v1/documents",
+            post(documents::upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/v1/documents/{id}", get(documents::get_document))
+        .route("/v1/batches/{id}", get(documents::get_batch))
+        .fallback(error::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

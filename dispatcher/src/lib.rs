@@ -1,0 +1,9 @@
+//! The dispatcher: the HTTP API and upload page ([`http`]), the one-shot `process` command
+//! ([`process_cmd`]) and the local worker pool of the embedded default ([`pool`]).
+//!
+//! Accepting an upload never waits on processing: a request returns `202` once its files are
+//! stored and their jobs queued.
+
+pub mod http;
+pub mod pool;
+pub mod process_cmd;

@@ -1,0 +1,482 @@
+//! End-to-end: the real `dispatcher` binary, its local workers, the embedded backends, over
+//! HTTP on a loopback port chosen by the OS. Each test gets its own data directory.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use stapel_domain::{BatchId, Decimal, DocumentId, JobMessage};
+use stapel_pipeline::{Backends, EmbeddedSettings};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+const DISPATCHER: &str = env!("CARGO_BIN_EXE_dispatcher");
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(name)
+}
+
+/// A child process killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+}
+
+/// `dispatcher serve` on port 0; returns the process and its base URL.
+fn serve(data_dir: &Path, workers: usize, extra: &[&str]) -> (Running, String) {
+    let mut child = Command::new(DISPATCHER)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            &workers.to_string(),
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dispatcher starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dispatcher prints its address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (Running(child), url)
+}
+
+/// `dispatcher worker` on a data directory, with extra flags.
+fn worker(data_dir: &Path, extra: &[&str]) -> Running {
+    let child = Command::new(DISPATCHER)
+        .arg("worker")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("worker starts");
+    Running(child)
+}
+
+async fn upload(client: &reqwest::Client, url: &str, files: &[(&str, Vec<u8>)]) -> (u16, Value) {
+    let mut form = Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "file",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    let response = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Poll a document until `done` or `failed`.
+async fn wait_final(client: &reqwest::Client, url: &str, id: &str, timeout: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, doc) = get(client, &format!("{url}/v1/documents/{id}")).await;
+        assert_eq!(status, 200, "{doc}");
+        if doc["status"] == "done" || doc["status"] == "failed" {
+            return doc;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "document {id} still {} after {timeout:?}",
+            doc["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn decimal(value: &Value) -> Decimal {
+    Decimal::from_str(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("not a decimal string: {value}")),
+    )
+    .unwrap()
+}
+
+/// Debits equal credits, and every line has one side.
+fn assert_balanced(proposal: &Value) {
+    let lines = proposal["lines"].as_array().unwrap();
+    assert!(!lines.is_empty(), "empty proposal: {proposal}");
+    let debit: Decimal = lines.iter().map(|l| decimal(&l["debit"])).sum();
+    let credit: Decimal = lines.iter().map(|l| decimal(&l["credit"])).sum();
+    assert_eq!(debit, credit, "unbalanced proposal: {proposal}");
+    assert!(debit > Decimal::ZERO);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_over_http_becomes_a_balanced_proposal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 1, &[]);
+    let client = reqwest::Client::new();
+
+    let (status, health) = get(&client, &format!("{url}/healthz")).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+
+    let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
+    let (status, accepted) = upload(
+        &client,
+        &url,
+        &[
+            ("nl_factuur.pdf", pdf),
+            ("notes.pdf", b"this is not a pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let docs = accepted["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["filename"], "nl_factuur.pdf");
+    assert_eq!(docs[0]["status"], "queued");
+    let batch = accepted["batch"].as_str().unwrap();
+
+    let invoice_doc = wait_final(
+        &client,
+        &url,
+        docs[0]["id"].as_str().unwrap(),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(invoice_doc["status"], "done", "{invoice_doc}");
+    assert_eq!(invoice_doc["invoice"]["invoice_number"], "2026-0312");
+    assert_eq!(invoice_doc["invoice"]["currency"], "EUR");
+    assert_eq!(invoice_doc["invoice"]["source"], "text");
+    let gross = decimal(&invoice_doc["invoice"]["gross_total"]);
+    let net = decimal(&invoice_doc["invoice"]["net_total"]);
+    let vat = decimal(&invoice_doc["invoice"]["vat_total"]);
+    assert_eq!(net + vat, gross);
+    assert_balanced(&invoice_doc["proposal"]);
+    let payable: Decimal = invoice_doc["proposal"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| decimal(&l["credit"]))
+        .sum();
+    assert_eq!(payable, gross, "accounts payable is the gross total");
+
+    let junk = wait_final(
+        &client,
+        &url,
+        docs[1]["id"].as_str().unwrap(),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(junk["status"], "failed");
+    assert_eq!(junk["error"]["code"], "document.unsupported_format");
+    assert!(junk["proposal"].is_null());
+
+    let (status, batch_view) = get(&client, &format!("{url}/v1/batches/{batch}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(batch_view["total"], 2);
+    assert_eq!(batch_view["counts"]["done"], 1);
+    assert_eq!(batch_view["counts"]["failed"], 1);
+    assert_eq!(batch_view["documents"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_specific_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &["--max-file-bytes", "1000"]);
+    let client = reqwest::Client::new();
+
+    let (status, body) = get(
+        &client,
+        &format!("{url}/v1/documents/{}", DocumentId::new()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("document.not_found"))
+    );
+    let (status, body) = get(&client, &format!("{url}/v1/documents/not-an-id")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("request.invalid_id"))
+    );
+    let (status, body) = get(&client, &format!("{url}/v1/batches/{}", BatchId::new())).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("batch.not_found"))
+    );
+
+    let form = Form::new().text("batch", BatchId::new().to_string());
+    let response = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "request.no_files");
+
+    let (status, body) = upload(&client, &url, &[("big.pdf", vec![b'x'; 5000])]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("upload.too_large"))
+    );
+
+    // A request refused halfway leaves nothing behind: the small file before the big one is
+    // not accepted either.
+    let (status, _) = upload(
+        &client,
+        &url,
+        &[
+            ("small.pdf", b"%PDF-1.4".to_vec()),
+            ("big.pdf", vec![b'x'; 5000]),
+        ],
+    )
+    .await;
+    assert_eq!(status, 413);
+    let objects = dir.path().join("objects/documents");
+    let stored = std::fs::read_dir(&objects)
+        .map(|entries| entries.count())
+        .unwrap_or(0);
+    assert_eq!(stored, 0, "a refused request left files in the store");
+
+    // An explicit batch id groups uploads.
+    let batch = BatchId::new();
+    let form = Form::new()
+        .text("batch", batch.to_string())
+        .part("file", Part::bytes(b"%PDF-1.4".to_vec()).file_name("a.pdf"));
+    let response = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let (status, view) = get(&client, &format!("{url}/v1/batches/{batch}")).await;
+    assert_eq!((status, view["total"].as_u64()), (200, Some(1)));
+    assert_eq!(
+        view["counts"]["queued"], 1,
+        "no workers: the document waits in the queue"
+    );
+}
+
+/// Kill a worker with SIGKILL while it holds a job: the job comes back after its visibility
+/// timeout, a second worker finishes it, nothing is lost and nothing is done twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_workers_job_is_redelivered_and_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &[]);
+    let client = reqwest::Client::new();
+    let pdf = std::fs::read(sample("de_rechnung.pdf")).unwrap();
+    let (status, accepted) = upload(&client, &url, &[("de_rechnung.pdf", pdf)]).await;
+    assert_eq!(status, 202);
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+
+    // This worker takes the job and stalls (test hook) while its heartbeat keeps the job hidden.
+    let doomed = worker(
+        dir.path(),
+        &[
+            "--visibility-timeout",
+            "2",
+            "--heartbeat-interval",
+            "1",
+            "--debug-pause-ms",
+            "600000",
+        ],
+    );
+    let started = Instant::now();
+    loop {
+        let (_, doc) = get(&client, &format!("{url}/v1/documents/{id}")).await;
+        if doc["status"] == "processing" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "worker never took the job: {doc}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Outlive a heartbeat or two, so the kill lands mid-job, not at its start.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (_, doc) = get(&client, &format!("{url}/v1/documents/{id}")).await;
+    assert_eq!(
+        doc["status"], "processing",
+        "the heartbeat must keep the job with the first worker"
+    );
+    // SAFETY: signalling a child process this test started and has not reaped.
+    unsafe { libc_kill(doomed.pid()) };
+    drop(doomed);
+
+    let _rescuer = worker(
+        dir.path(),
+        &["--visibility-timeout", "2", "--heartbeat-interval", "1"],
+    );
+    let doc = wait_final(&client, &url, &id, Duration::from_secs(60)).await;
+    assert_eq!(doc["status"], "done", "{doc}");
+    assert_eq!(
+        doc["attempts"], 2,
+        "one killed attempt, one finished attempt"
+    );
+    assert_balanced(&doc["proposal"]);
+    let (_, health) = get(&client, &format!("{url}/healthz")).await;
+    assert_eq!(health["queue"]["visible"], 0);
+    assert_eq!(
+        health["queue"]["in_flight"], 0,
+        "the finished job's message was deleted"
+    );
+}
+
+unsafe fn libc_kill(pid: i32) {
+    extern "C" {
+        fn kill(pid: i32, signal: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+    kill(pid, SIGKILL);
+}
+
+/// A job message of a version this build does not know is failed visibly on its document and
+/// kept (dead-lettered), never dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &["--max-receives", "2"]);
+    let client = reqwest::Client::new();
+    let (status, accepted) = upload(
+        &client,
+        &url,
+        &[("a.pdf", std::fs::read(sample("en_invoice.pdf")).unwrap())],
+    )
+    .await;
+    assert_eq!(status, 202);
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+
+    // Swap the queued v1 message for a v2 one, as a newer dispatcher would send it.
+    let mut settings = EmbeddedSettings::new(dir.path());
+    settings.max_receives = 2;
+    let backends = Backends::open_embedded(&settings).await.unwrap();
+    let received = backends
+        .queue
+        .receive(&stapel_store_options())
+        .await
+        .unwrap();
+    assert_eq!(received.len(), 1);
+    let mut job: Value = serde_json::from_str(&received[0].body).unwrap();
+    assert!(JobMessage::decode(&received[0].body).is_ok());
+    job["v"] = 2.into();
+    backends.queue.delete(&received[0].receipt).await.unwrap();
+    backends
+        .queue
+        .send(stapel_store::OutgoingMessage {
+            body: job.to_string(),
+            group: "local".into(),
+        })
+        .await
+        .unwrap();
+
+    let _worker = worker(dir.path(), &["--max-receives", "2", "--wait-time", "1"]);
+    let started = Instant::now();
+    loop {
+        let (_, doc) = get(&client, &format!("{url}/v1/documents/{id}")).await;
+        let dead = backends.dead_letter.depth().await.unwrap();
+        if doc["status"] == "failed" && dead.visible == 1 {
+            assert_eq!(doc["error"]["code"], "job.unsupported_version", "{doc}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not dead-lettered: {doc} {dead:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(backends.queue.depth().await.unwrap().visible, 0);
+}
+
+fn stapel_store_options() -> stapel_store::ReceiveOptions {
+    stapel_store::ReceiveOptions {
+        max_messages: 1,
+        visibility_timeout: Duration::from_secs(30),
+        wait_time: Duration::from_secs(5),
+    }
+}
+
+/// The README's main job: `dispatcher process` on the shipped samples, JSON out.
+#[test]
+fn process_command_prints_one_json_object_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples: Vec<PathBuf> = [
+        "en_invoice.pdf",
+        "nl_factuur_twee_tarieven.pdf",
+        "be_creditnota.pdf",
+    ]
+    .iter()
+    .map(|name| sample(name))
+    .collect();
+    let output = Command::new(DISPATCHER)
+        .arg("process")
+        .args(&samples)
+        .args(["--json", "--workers", "2", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let docs: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 3);
+    for (doc, path) in docs.iter().zip(&samples) {
+        assert_eq!(doc["file"], path.display().to_string());
+        assert_eq!(doc["status"], "done", "{doc}");
+        assert_balanced(&doc["proposal"]);
+    }
+    // The credit note is recognised and booked with reversed sides: payable is a debit.
+    assert_eq!(docs[2]["invoice"]["document_type"], "credit_note");
+    let lines = docs[2]["proposal"]["lines"].as_array().unwrap();
+    let payable = lines
+        .iter()
+        .find(|l| l["account"] == "1600")
+        .expect("payable line");
+    assert!(decimal(&payable["debit"]) > Decimal::ZERO, "{payable}");
+    // The two-rate invoice gets one VAT line per rate.
+    let vat_codes: Vec<&str> = docs[1]["proposal"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["vat_code"].as_str())
+        .collect();
+    assert_eq!(vat_codes.len(), 2, "{}", docs[1]["proposal"]);
+}
