@@ -1,148 +1,24 @@
-//! End-to-end: the real `dispatcher` binary, its local workers, the embedded backends, over
-//! HTTP on a loopback port chosen by the OS. Each test gets its own data directory.
+//! End-to-end: the real `dispatcher` binary, its local workers, the embedded store and queue,
+//! over HTTP on a loopback port chosen by the OS. Each test gets its own data directory; the
+//! scenarios run twice, with SQLite records and with PostgreSQL records.
+
+mod support;
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use stapel_domain::{BatchId, Decimal, DocumentId, JobMessage};
-use stapel_pipeline::{Backends, EmbeddedSettings};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
+use stapel_pipeline::{BackendSettings, Backends, EmbeddedSettings};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use support::{
+    assert_balanced, decimal, get, libc_kill, sample, serve, serve_with, upload, wait_final,
+    worker_with, Db,
+};
 
-const DISPATCHER: &str = env!("CARGO_BIN_EXE_dispatcher");
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../samples")
-        .join(name)
-}
-
-/// A child process killed when the test ends, pass or fail.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Running {
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-/// `dispatcher serve` on port 0; returns the process and its base URL.
-fn serve(data_dir: &Path, workers: usize, extra: &[&str]) -> (Running, String) {
-    let mut child = Command::new(DISPATCHER)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--workers",
-            &workers.to_string(),
-        ])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dispatcher starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("dispatcher prints its address");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), url)
-}
-
-/// `dispatcher worker` on a data directory, with extra flags.
-fn worker(data_dir: &Path, extra: &[&str]) -> Running {
-    let child = Command::new(DISPATCHER)
-        .arg("worker")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("worker starts");
-    Running(child)
-}
-
-async fn upload(client: &reqwest::Client, url: &str, files: &[(&str, Vec<u8>)]) -> (u16, Value) {
-    let mut form = Form::new();
-    for (name, bytes) in files {
-        form = form.part(
-            "file",
-            Part::bytes(bytes.clone()).file_name(name.to_string()),
-        );
-    }
-    let response = client
-        .post(format!("{url}/v1/documents"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
-async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
-    let response = client.get(url).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
-/// Poll a document until `done` or `failed`.
-async fn wait_final(client: &reqwest::Client, url: &str, id: &str, timeout: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let (status, doc) = get(client, &format!("{url}/v1/documents/{id}")).await;
-        assert_eq!(status, 200, "{doc}");
-        if doc["status"] == "done" || doc["status"] == "failed" {
-            return doc;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "document {id} still {} after {timeout:?}",
-            doc["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn decimal(value: &Value) -> Decimal {
-    Decimal::from_str(
-        value
-            .as_str()
-            .unwrap_or_else(|| panic!("not a decimal string: {value}")),
-    )
-    .unwrap()
-}
-
-/// Debits equal credits, and every line has one side.
-fn assert_balanced(proposal: &Value) {
-    let lines = proposal["lines"].as_array().unwrap();
-    assert!(!lines.is_empty(), "empty proposal: {proposal}");
-    let debit: Decimal = lines.iter().map(|l| decimal(&l["debit"])).sum();
-    let credit: Decimal = lines.iter().map(|l| decimal(&l["credit"])).sum();
-    assert_eq!(debit, credit, "unbalanced proposal: {proposal}");
-    assert!(debit > Decimal::ZERO);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_over_http_becomes_a_balanced_proposal() {
+async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
+    let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
-    let (_server, url) = serve(dir.path(), 1, &[]);
+    let (_server, url) = serve_with(db.command(), dir.path(), 1, &[]);
     let client = reqwest::Client::new();
 
     let (status, health) = get(&client, &format!("{url}/healthz")).await;
@@ -206,6 +82,8 @@ async fn upload_over_http_becomes_a_balanced_proposal() {
     assert_eq!(batch_view["counts"]["done"], 1);
     assert_eq!(batch_view["counts"]["failed"], 1);
     assert_eq!(batch_view["documents"].as_array().unwrap().len(), 2);
+    // The records are where the settings put them, and only there.
+    assert_eq!(dir.path().join("records.db").exists(), db.url.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,10 +169,10 @@ async fn bad_requests_get_specific_json_errors() {
 
 /// Kill a worker with SIGKILL while it holds a job: the job comes back after its visibility
 /// timeout, a second worker finishes it, nothing is lost and nothing is done twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_workers_job_is_redelivered_and_finished() {
+async fn a_killed_workers_job_is_redelivered_and_finished(db: Db) {
+    let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
-    let (_server, url) = serve(dir.path(), 0, &[]);
+    let (_server, url) = serve_with(db.command(), dir.path(), 0, &[]);
     let client = reqwest::Client::new();
     let pdf = std::fs::read(sample("de_rechnung.pdf")).unwrap();
     let (status, accepted) = upload(&client, &url, &[("de_rechnung.pdf", pdf)]).await;
@@ -302,7 +180,8 @@ async fn a_killed_workers_job_is_redelivered_and_finished() {
     let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
 
     // This worker takes the job and stalls (test hook) while its heartbeat keeps the job hidden.
-    let doomed = worker(
+    let doomed = worker_with(
+        db.command(),
         dir.path(),
         &[
             "--visibility-timeout",
@@ -336,7 +215,8 @@ async fn a_killed_workers_job_is_redelivered_and_finished() {
     unsafe { libc_kill(doomed.pid()) };
     drop(doomed);
 
-    let _rescuer = worker(
+    let _rescuer = worker_with(
+        db.command(),
         dir.path(),
         &["--visibility-timeout", "2", "--heartbeat-interval", "1"],
     );
@@ -355,20 +235,12 @@ async fn a_killed_workers_job_is_redelivered_and_finished() {
     );
 }
 
-unsafe fn libc_kill(pid: i32) {
-    extern "C" {
-        fn kill(pid: i32, signal: i32) -> i32;
-    }
-    const SIGKILL: i32 = 9;
-    kill(pid, SIGKILL);
-}
-
 /// A job message of a version this build does not know is failed visibly on its document and
 /// kept (dead-lettered), never dropped.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered() {
+async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered(db: Db) {
+    let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
-    let (_server, url) = serve(dir.path(), 0, &["--max-receives", "2"]);
+    let (_server, url) = serve_with(db.command(), dir.path(), 0, &["--max-receives", "2"]);
     let client = reqwest::Client::new();
     let (status, accepted) = upload(
         &client,
@@ -382,7 +254,9 @@ async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered() {
     // Swap the queued v1 message for a v2 one, as a newer dispatcher would send it.
     let mut settings = EmbeddedSettings::new(dir.path());
     settings.max_receives = 2;
-    let backends = Backends::open_embedded(&settings).await.unwrap();
+    let mut settings = BackendSettings::from(&settings);
+    settings.records = db.records_settings();
+    let backends = Backends::open(&settings).await.unwrap();
     let received = backends
         .queue
         .receive(&stapel_store_options())
@@ -402,7 +276,11 @@ async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered() {
         .await
         .unwrap();
 
-    let _worker = worker(dir.path(), &["--max-receives", "2", "--wait-time", "1"]);
+    let _worker = worker_with(
+        db.command(),
+        dir.path(),
+        &["--max-receives", "2", "--wait-time", "1"],
+    );
     let started = Instant::now();
     loop {
         let (_, doc) = get(&client, &format!("{url}/v1/documents/{id}")).await;
@@ -418,6 +296,15 @@ async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(backends.queue.depth().await.unwrap().visible, 0);
+    // The records keep the dead letter with its reason and body, for the API and a redrive.
+    let letters = backends.records.dead_letters(10).await.unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].reason.code, "job.unsupported_version");
+    assert_eq!(
+        letters[0].document_id.map(|d| d.to_string()),
+        Some(id.clone())
+    );
+    assert!(letters[0].body.contains("\"v\":2"));
 }
 
 fn stapel_store_options() -> stapel_store::ReceiveOptions {
@@ -429,8 +316,8 @@ fn stapel_store_options() -> stapel_store::ReceiveOptions {
 }
 
 /// The README's main job: `dispatcher process` on the shipped samples, JSON out.
-#[test]
-fn process_command_prints_one_json_object_per_document() {
+async fn process_command_prints_one_json_object_per_document(db: Db) {
+    let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
     let samples: Vec<PathBuf> = [
         "en_invoice.pdf",
@@ -440,7 +327,8 @@ fn process_command_prints_one_json_object_per_document() {
     .iter()
     .map(|name| sample(name))
     .collect();
-    let output = Command::new(DISPATCHER)
+    let output = db
+        .command()
         .arg("process")
         .args(&samples)
         .args(["--json", "--workers", "2", "--data-dir"])
@@ -480,3 +368,10 @@ fn process_command_prints_one_json_object_per_document() {
         .collect();
     assert_eq!(vat_codes.len(), 2, "{}", docs[1]["proposal"]);
 }
+
+on_both_records_databases!(
+    upload_over_http_becomes_a_balanced_proposal,
+    a_killed_workers_job_is_redelivered_and_finished,
+    an_unknown_job_version_fails_visibly_and_is_dead_lettered,
+    process_command_prints_one_json_object_per_document,
+);

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use stapel_dispatcher::http::{router, AppState, UploadLimits};
 use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
 use stapel_dispatcher::process_cmd;
+use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
     extract_pdf_text_child, init_tracing, shutdown_signal, BackendArgs, LogFormat, WorkerArgs,
 };
@@ -37,6 +38,9 @@ enum Command {
     Process(ProcessArgs),
     /// Run one worker (what the local pool starts).
     Worker(WorkerArgs),
+    /// Create the S3 bucket, the SQS queue and its dead-letter queue named by --store and
+    /// --queue, for local use against an S3/SQS-compatible endpoint (e.g. moto, LocalStack).
+    Setup(BackendArgs),
     /// Internal: parse one PDF from stdin in this isolated process.
     #[command(name = "extract-pdf-text", hide = true)]
     ExtractPdfText,
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
             Command::Process(args) => process(args).await,
+            Command::Setup(args) => setup(args).await.map(|()| ExitCode::SUCCESS),
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
@@ -136,32 +141,48 @@ fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
         return Ok(None);
     }
     let program = std::env::current_exe().context("locating this executable")?;
-    let worker_args: Vec<OsString> = vec![
-        "worker".into(),
-        "--data-dir".into(),
-        args.backend.data_dir.clone().into(),
-        "--max-receives".into(),
-        args.backend.max_receives.to_string().into(),
-    ];
+    // Every backend flag is forwarded: the workers must use exactly this dispatcher's store and
+    // queue, also when they were given as flags rather than inherited environment variables.
+    let mut worker_args: Vec<OsString> = vec!["worker".into()];
+    worker_args.extend(args.backend.to_args());
     tracing::info!(size, "starting local worker pool");
     Ok(Some(WorkerPool::start(PoolConfig {
         program,
         args: worker_args,
+        env: args.backend.to_env(),
         size,
         stop_grace: Duration::from_secs(60),
     })))
 }
 
+/// `dispatcher setup`: create what --store and --queue name. Idempotent.
+async fn setup(args: BackendArgs) -> anyhow::Result<()> {
+    let plan = stapel_worker::setup_plan(&args)?;
+    let aws = stapel_store_aws::AwsConfig::load(&stapel_store_aws::AwsSettings::default()).await;
+    let report = stapel_store_aws::setup(&aws, &plan)
+        .await
+        .context("setting up the AWS backends")?;
+    if let Some(bucket) = &report.bucket {
+        println!("bucket            s3://{bucket}");
+    }
+    if let (Some(queue), Some(dead_letter)) = (&report.queue_url, &report.dead_letter_queue_url) {
+        println!("queue             {queue}");
+        println!("dead-letter queue {dead_letter}");
+    }
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backends = args.pool.backend.open().await?;
     let pool = start_pool(&args.pool)?;
+    let backends_for_target = backends.clone();
     let state = AppState {
         backends,
         limits: UploadLimits {
             max_file_bytes: args.pool.max_file_bytes,
             max_request_bytes: args.max_request_bytes,
         },
-        tenant: TENANT.to_owned(),
+        target: default_target(&backends_for_target, TENANT).await?,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -186,7 +207,7 @@ async fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let pool = start_pool(&args.pool)?;
     let outcome = async {
         let (batch, submitted) =
-            process_cmd::submit_files(&backends, TENANT, &files, args.pool.max_file_bytes).await?;
+            process_cmd::submit_files(&backends, &default_target(&backends, TENANT).await?, &files, args.pool.max_file_bytes).await?;
         eprintln!("batch {batch}: {} document(s) queued", submitted.len());
         tokio::select! {
             waited = process_cmd::wait_for_batch(&backends, batch, Duration::from_secs(args.timeout)) => waited?,

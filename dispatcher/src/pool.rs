@@ -18,6 +18,8 @@ pub struct PoolConfig {
     pub program: PathBuf,
     /// Arguments, starting with the subcommand.
     pub args: Vec<OsString>,
+    /// Extra environment variables (secrets that must not show in the process list).
+    pub env: Vec<(OsString, OsString)>,
     /// Number of worker processes.
     pub size: usize,
     /// How long a worker may take to finish its job after SIGTERM before it is killed.
@@ -55,6 +57,7 @@ impl WorkerPool {
 fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
     match Command::new(&config.program)
         .args(&config.args)
+        .envs(config.env.iter().map(|(key, value)| (key, value)))
         .kill_on_drop(true)
         .spawn()
     {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 use stapel_domain::{BatchId, DocumentId, DocumentStatus};
-use stapel_pipeline::ingest::{commit_staged, stage_original};
+use stapel_pipeline::ingest::{commit_staged, stage_original, UploadTarget};
 use stapel_pipeline::view::{batch_view, document_view, DocumentView};
 use stapel_pipeline::Backends;
 use stapel_pipeline::ByteStream;
@@ -61,7 +61,7 @@ async fn file_stream(path: &Path) -> std::io::Result<ByteStream<'static>> {
 /// Store, record and enqueue every file as one batch; returns (file, document id) pairs.
 pub async fn submit_files(
     backends: &Backends,
-    tenant: &str,
+    target: &UploadTarget,
     files: &[PathBuf],
     max_file_bytes: u64,
 ) -> anyhow::Result<(BatchId, Vec<(PathBuf, DocumentId)>)> {
@@ -79,7 +79,7 @@ pub async fn submit_files(
             .await
             .with_context(|| format!("cannot store {}", file.display()))?;
         let accepted =
-            commit_staged(backends, batch, tenant, std::slice::from_ref(&staged)).await?;
+            commit_staged(backends, batch, target, std::slice::from_ref(&staged)).await?;
         submitted.push((file.clone(), accepted[0].id));
     }
     Ok((batch, submitted))

@@ -9,32 +9,211 @@ use anyhow::Context;
 use stapel_extract::IsolationLimits;
 use stapel_pipeline::process::PdfTextRunner;
 use stapel_pipeline::worker::{run_worker, WorkerConfig};
-use stapel_pipeline::{Backends, EmbeddedSettings};
+use stapel_pipeline::{
+    BackendSettings, Backends, QueueNames, QueueSettings, RecordsSettings, StoreSettings,
+};
+use stapel_store_aws::{
+    AwsSettings, Encryption, QueueLocation, QueuePlan, S3Location, S3Settings, SetupPlan,
+};
+use std::ffi::OsString;
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where the backends are: shared by the dispatcher and the worker.
+///
+/// Without `--store` and `--queue` everything is embedded under `--data-dir`. With them, the
+/// store and the queue are on AWS (or an S3/SQS-compatible endpoint), reached through the
+/// standard AWS configuration chain (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, roles,
+/// ...); the records stay under `--data-dir`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackendArgs {
     /// Data directory of the embedded default (object store, queue and records).
     #[arg(long, env = "STAPEL_DATA_DIR", default_value = "stapel-data")]
     pub data_dir: PathBuf,
 
-    /// Deliveries of a job before it is dead-lettered.
+    /// Deliveries of a job before it is dead-lettered. With SQS the queue's redrive policy
+    /// decides; `dispatcher setup` writes this value into it.
     #[arg(long, env = "STAPEL_MAX_RECEIVES", default_value_t = 5)]
     pub max_receives: u32,
+
+    /// Object store: `s3://bucket` or `s3://bucket/prefix`; embedded under --data-dir if unset.
+    #[arg(long, env = "STAPEL_STORE", value_name = "URL")]
+    pub store: Option<String>,
+
+    /// Job queue: `sqs://queue-name` or an SQS queue URL; embedded under --data-dir if unset.
+    #[arg(long, env = "STAPEL_QUEUE", value_name = "URL")]
+    pub queue: Option<String>,
+
+    /// Dead-letter queue of an SQS job queue (`sqs://name` or a URL). Default: the target of
+    /// the job queue's redrive policy; `dispatcher setup` creates `<queue>-dead`.
+    #[arg(long, env = "STAPEL_DEAD_LETTER_QUEUE", value_name = "URL")]
+    pub dead_letter_queue: Option<String>,
+
+    /// Address S3 buckets by path (`endpoint/bucket`), for S3-compatible stores such as MinIO,
+    /// Ceph or moto.
+    #[arg(long, env = "STAPEL_S3_PATH_STYLE")]
+    pub s3_path_style: bool,
+
+    /// Encrypt objects with SSE-KMS under this KMS key (id, alias or ARN) instead of SSE-S3.
+    #[arg(long, env = "STAPEL_SSE_KMS_KEY_ID", value_name = "KEY")]
+    pub sse_kms_key_id: Option<String>,
+
+    /// Records in PostgreSQL (`postgres://user:password@host/db`, `?sslmode=require` for TLS);
+    /// SQLite under --data-dir if unset. Prefer the environment variable: a flag's value shows
+    /// in the process list.
+    #[arg(
+        long,
+        env = "STAPEL_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL connections per process.
+    #[arg(long, env = "STAPEL_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
 }
 
 impl BackendArgs {
+    /// The settings these flags describe.
+    pub fn settings(&self) -> anyhow::Result<BackendSettings> {
+        let store = match &self.store {
+            None => StoreSettings::Embedded,
+            Some(url) => {
+                let mut s3 = S3Settings::new(S3Location::parse(url)?);
+                s3.force_path_style = self.s3_path_style;
+                if let Some(key_id) = &self.sse_kms_key_id {
+                    s3.encryption = Encryption::SseKms {
+                        key_id: Some(key_id.clone()),
+                    };
+                }
+                StoreSettings::S3(s3)
+            }
+        };
+        let queue = match &self.queue {
+            None => {
+                anyhow::ensure!(
+                    self.dead_letter_queue.is_none(),
+                    "--dead-letter-queue needs an SQS --queue"
+                );
+                QueueSettings::Embedded {
+                    queues: QueueNames::default(),
+                    max_receives: self.max_receives,
+                }
+            }
+            Some(url) => QueueSettings::Sqs {
+                queue: QueueLocation::parse(url)?,
+                dead_letter: self
+                    .dead_letter_queue
+                    .as_deref()
+                    .map(QueueLocation::parse)
+                    .transpose()?,
+            },
+        };
+        let records = match &self.database_url {
+            None => RecordsSettings::Sqlite,
+            Some(url) => {
+                anyhow::ensure!(
+                    url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                    "--database-url must be a postgres:// URL"
+                );
+                RecordsSettings::Postgres {
+                    url: url.clone(),
+                    max_connections: self.database_max_connections.max(1),
+                }
+            }
+        };
+        Ok(BackendSettings {
+            data_dir: self.data_dir.clone(),
+            store,
+            queue,
+            aws: AwsSettings::default(),
+            records,
+        })
+    }
+
     /// Open the configured backends.
     pub async fn open(&self) -> anyhow::Result<Backends> {
-        let mut settings = EmbeddedSettings::new(&self.data_dir);
-        settings.max_receives = self.max_receives;
-        Backends::open_embedded(&settings)
+        let settings = self.settings()?;
+        Backends::open(&settings)
             .await
-            .with_context(|| format!("opening the data directory {}", self.data_dir.display()))
+            .with_context(|| match (&self.store, &self.queue) {
+                (None, None) => format!("opening the data directory {}", self.data_dir.display()),
+                _ => "opening the backends".to_owned(),
+            })
     }
+
+    /// Environment for the worker processes the dispatcher starts: the database URL goes this
+    /// way rather than as a flag, so its password stays out of the process list.
+    pub fn to_env(&self) -> Vec<(OsString, OsString)> {
+        self.database_url
+            .iter()
+            .map(|url| ("STAPEL_DATABASE_URL".into(), url.into()))
+            .collect()
+    }
+
+    /// These settings as command-line flags, for the worker processes the dispatcher starts:
+    /// a value given as a flag (not through the environment, which children inherit) must
+    /// reach them too. The database URL travels in [`BackendArgs::to_env`] instead.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            "--data-dir".into(),
+            self.data_dir.clone().into(),
+            "--max-receives".into(),
+            self.max_receives.to_string().into(),
+            "--database-max-connections".into(),
+            self.database_max_connections.to_string().into(),
+        ];
+        let optional = [
+            ("--store", &self.store),
+            ("--queue", &self.queue),
+            ("--dead-letter-queue", &self.dead_letter_queue),
+            ("--sse-kms-key-id", &self.sse_kms_key_id),
+        ];
+        for (flag, value) in optional {
+            if let Some(value) = value {
+                args.push(flag.into());
+                args.push(value.into());
+            }
+        }
+        if self.s3_path_style {
+            args.push("--s3-path-style".into());
+        }
+        args
+    }
+}
+
+/// What `dispatcher setup` creates for these flags: the bucket of an `s3://` store, the SQS
+/// queue and its dead-letter queue (`--dead-letter-queue`, default `<queue>-dead`) with a
+/// redrive policy of `--max-receives`.
+pub fn setup_plan(args: &BackendArgs) -> anyhow::Result<SetupPlan> {
+    let settings = args.settings()?;
+    let bucket = match &settings.store {
+        StoreSettings::S3(s3) => Some(s3.location.bucket.clone()),
+        StoreSettings::Embedded => None,
+    };
+    let queues = match &settings.queue {
+        QueueSettings::Sqs { queue, dead_letter } => Some(QueuePlan {
+            queue: queue.name().to_owned(),
+            dead_letter_queue: dead_letter.as_ref().map_or_else(
+                || format!("{}-dead", queue.name()),
+                |location| location.name().to_owned(),
+            ),
+            max_receives: args.max_receives,
+        }),
+        QueueSettings::Embedded { .. } => None,
+    };
+    anyhow::ensure!(
+        bucket.is_some() || queues.is_some(),
+        "nothing to set up: name an S3 store (--store s3://bucket) and/or an SQS queue \
+         (--queue sqs://name)"
+    );
+    Ok(SetupPlan {
+        bucket,
+        force_path_style: args.s3_path_style,
+        queues,
+    })
 }
 
 /// The worker's settings.
@@ -134,5 +313,78 @@ pub fn init_tracing(format: LogFormat) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        backend: BackendArgs,
+    }
+
+    fn parse(args: &[&str]) -> BackendArgs {
+        Cli::try_parse_from(std::iter::once("test").chain(args.iter().copied()))
+            .unwrap()
+            .backend
+    }
+
+    #[test]
+    fn forwarded_flags_describe_the_same_backends() {
+        let args = parse(&[
+            "--data-dir",
+            "/tmp/x",
+            "--max-receives",
+            "3",
+            "--store",
+            "s3://invoices/prod",
+            "--queue",
+            "sqs://jobs",
+            "--dead-letter-queue",
+            "sqs://jobs-dead",
+            "--s3-path-style",
+            "--sse-kms-key-id",
+            "alias/stapel",
+        ]);
+        let forwarded: Vec<String> = args
+            .to_args()
+            .iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        let forwarded: Vec<&str> = forwarded.iter().map(String::as_str).collect();
+        let again = parse(&forwarded);
+        assert_eq!(again.settings().unwrap(), args.settings().unwrap());
+        let StoreSettings::S3(s3) = args.settings().unwrap().store else {
+            panic!("not S3");
+        };
+        assert!(s3.force_path_style);
+        assert_eq!(s3.location.prefix, "prod/");
+        assert_eq!(
+            s3.encryption,
+            Encryption::SseKms {
+                key_id: Some("alias/stapel".into())
+            }
+        );
+    }
+
+    #[test]
+    fn without_store_and_queue_everything_is_embedded() {
+        let settings = parse(&["--data-dir", "/tmp/x"]).settings().unwrap();
+        assert_eq!(settings.store, StoreSettings::Embedded);
+        assert!(matches!(
+            settings.queue,
+            QueueSettings::Embedded {
+                max_receives: 5,
+                ..
+            }
+        ));
+        assert!(parse(&["--store", "/not/a/url"]).settings().is_err());
+        assert!(parse(&["--dead-letter-queue", "sqs://d"])
+            .settings()
+            .is_err());
     }
 }

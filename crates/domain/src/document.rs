@@ -28,6 +28,11 @@ macro_rules! id_type {
             pub fn as_uuid(&self) -> Uuid {
                 self.0
             }
+
+            /// Wrap an existing UUID (read back from a database).
+            pub fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
         }
 
         impl Default for $name {
@@ -58,6 +63,11 @@ id_type!(
 id_type!(
     /// Groups the documents of one upload session (a bookkeeper's batch).
     BatchId
+);
+id_type!(
+    /// One client administration of an accounting firm: its own chart of accounts, suppliers
+    /// and review queue.
+    AdministrationId
 );
 
 /// Where a document is in the pipeline.

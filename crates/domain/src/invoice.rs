@@ -100,6 +100,36 @@ pub struct ExtractedInvoice {
 }
 
 impl ExtractedInvoice {
+    /// A stable key for the supplier, for duplicate detection and supplier memory: the VAT id
+    /// when there is one (the most reliable identity), else the IBAN, else the name folded to
+    /// lower case. `None` when the invoice names no supplier at all.
+    pub fn supplier_key(&self) -> Option<String> {
+        let clean = |value: &str| -> String {
+            value
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+        };
+        if let Some(vat) = self
+            .supplier_vat_id
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            return Some(format!("vat:{}", clean(vat)));
+        }
+        if let Some(iban) = self.iban.as_deref().filter(|v| !v.trim().is_empty()) {
+            return Some(format!("iban:{}", clean(iban)));
+        }
+        let name = self
+            .supplier_name
+            .as_deref()?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!name.is_empty()).then(|| format!("name:{}", name.to_lowercase()))
+    }
+
     /// The currency, or `EUR` when none was found (the booking flags that case for review).
     pub fn currency_or_default(&self) -> &str {
         self.currency.as_deref().unwrap_or("EUR")
@@ -110,6 +140,26 @@ impl ExtractedInvoice {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn supplier_key_prefers_vat_id_then_iban_then_name() {
+        let mut invoice = ExtractedInvoice {
+            supplier_name: Some("  Acme   B.V. ".into()),
+            ..Default::default()
+        };
+        assert_eq!(invoice.supplier_key().as_deref(), Some("name:acme b.v."));
+        invoice.iban = Some("nl91 abna 0417 1643 00".into());
+        assert_eq!(
+            invoice.supplier_key().as_deref(),
+            Some("iban:NL91ABNA0417164300")
+        );
+        invoice.supplier_vat_id = Some("nl123456789b01".into());
+        assert_eq!(
+            invoice.supplier_key().as_deref(),
+            Some("vat:NL123456789B01")
+        );
+        assert_eq!(ExtractedInvoice::default().supplier_key(), None);
+    }
 
     #[test]
     fn json_uses_contract_names_and_decimal_strings() {

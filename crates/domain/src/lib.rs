@@ -12,7 +12,9 @@ mod job;
 pub mod money;
 mod proposal;
 
-pub use document::{BatchId, DocumentId, DocumentStatus, ErrorInfo, ParseIdError};
+pub use document::{
+    AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, ParseIdError,
+};
 pub use invoice::{DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown};
 pub use job::{JobDecodeError, JobMessage, JOB_MESSAGE_VERSION};
 pub use money::Decimal;

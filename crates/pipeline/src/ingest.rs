@@ -7,7 +7,8 @@
 
 use chrono::Utc;
 use stapel_domain::{
-    BatchId, DocumentId, DocumentStatus, ErrorInfo, JobMessage, JOB_MESSAGE_VERSION,
+    AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, JobMessage,
+    JOB_MESSAGE_VERSION,
 };
 use stapel_records::{NewDocument, RecordsError};
 use stapel_store::{ByteStream, ObjectKey, OutgoingMessage, QueueError, StoreError};
@@ -127,14 +128,44 @@ pub async fn stage_original(
     })
 }
 
+/// Where uploads are booked: a tenant (accounting firm) and one of its administrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTarget {
+    /// The tenant.
+    pub tenant: String,
+    /// The administration.
+    pub administration: AdministrationId,
+}
+
+/// The single-tenant set-up of this version: tenant `tenant` with an administration called
+/// `default`, created on first use.
+pub async fn default_target(
+    backends: &Backends,
+    tenant: &str,
+) -> Result<UploadTarget, IngestError> {
+    backends.records.ensure_tenant(tenant, tenant).await?;
+    let administration = backends
+        .records
+        .ensure_administration(tenant, "default")
+        .await?;
+    Ok(UploadTarget {
+        tenant: tenant.to_owned(),
+        administration: administration.id,
+    })
+}
+
 /// Record and enqueue staged files. Returns them in the order given.
 pub async fn commit_staged(
     backends: &Backends,
     batch_id: BatchId,
-    tenant: &str,
+    target: &UploadTarget,
     staged: &[StagedDocument],
 ) -> Result<Vec<AcceptedDocument>, IngestError> {
-    backends.records.ensure_batch(batch_id, tenant).await?;
+    let tenant = target.tenant.as_str();
+    backends
+        .records
+        .ensure_batch(batch_id, tenant, target.administration)
+        .await?;
     let mut accepted = Vec::with_capacity(staged.len());
     for document in staged {
         backends
@@ -143,6 +174,7 @@ pub async fn commit_staged(
                 id: document.id,
                 batch_id,
                 tenant: tenant.to_owned(),
+                administration_id: target.administration,
                 filename: document.filename.clone(),
                 object_key: document.object_key.to_string(),
                 content_sha256: document.sha256.clone(),

@@ -19,5 +19,8 @@ pub mod process;
 pub mod view;
 pub mod worker;
 
-pub use backends::{Backends, BackendsError, EmbeddedSettings, QueueNames};
+pub use backends::{
+    BackendSettings, Backends, BackendsError, EmbeddedSettings, QueueNames, QueueSettings,
+    RecordsSettings, StoreSettings,
+};
 pub use stapel_store::ByteStream;

@@ -1,7 +1,6 @@
 //! The JSON shape of a document and a batch, shared by `GET /v1/documents/{id}`, the
 //! `dispatcher process --json` output and the web page. Fields are added, never renamed.
 
-use crate::process::DocumentResult;
 use crate::Backends;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -9,7 +8,6 @@ use stapel_domain::{
     BatchId, BookingProposal, DocumentId, DocumentStatus, ErrorInfo, ExtractedInvoice,
 };
 use stapel_records::{BatchSummary, DocumentRecord, RecordsError};
-use stapel_store::{ObjectKey, StoreError};
 use std::collections::BTreeMap;
 
 /// Why a view could not be built.
@@ -19,12 +17,6 @@ pub enum ViewError {
     /// The records failed.
     #[error(transparent)]
     Records(#[from] RecordsError),
-    /// The result could not be read.
-    #[error("reading the result failed: {0}")]
-    Store(#[from] StoreError),
-    /// The stored result is not valid JSON of the expected shape.
-    #[error("stored result is unreadable: {0}")]
-    CorruptResult(String),
 }
 
 /// One document as the API shows it.
@@ -50,8 +42,12 @@ pub struct DocumentView {
     pub finished_at: Option<DateTime<Utc>>,
     /// The extracted fields, once done.
     pub invoice: Option<ExtractedInvoice>,
-    /// The booking proposal, once done.
+    /// The booking proposal, once done: the latest version, a bookkeeper's correction
+    /// included.
     pub proposal: Option<BookingProposal>,
+    /// `pending` until a bookkeeper accepts (`accepted`) or corrects (`corrected`) the
+    /// proposal; `null` before the document is done.
+    pub review_status: Option<&'static str>,
     /// Why it failed (or why the last attempt failed, while a retry is queued).
     pub error: Option<ErrorInfo>,
 }
@@ -87,7 +83,8 @@ impl From<BatchSummary> for BatchView {
     }
 }
 
-/// Build the view of one document, reading its result from the store when it is done.
+/// Build the view of one document from the records (never from the object store: a page of
+/// documents must not cost a page of S3 reads).
 pub async fn document_view(
     backends: &Backends,
     id: DocumentId,
@@ -95,24 +92,26 @@ pub async fn document_view(
     let Some(record) = backends.records.document(id).await? else {
         return Ok(None);
     };
-    let result = match (&record.status, &record.result_key) {
-        (DocumentStatus::Done, Some(key)) => Some(read_result(backends, key).await?),
-        _ => None,
+    let (invoice, proposal) = if record.status == DocumentStatus::Done {
+        let invoice = backends.records.extraction(id).await?;
+        let proposal = backends
+            .records
+            .proposal_history(id)
+            .await?
+            .pop()
+            .map(|version| version.proposal);
+        (invoice, proposal)
+    } else {
+        (None, None)
     };
-    Ok(Some(view_of(record, result)))
+    Ok(Some(view_of(record, invoice, proposal)))
 }
 
-async fn read_result(backends: &Backends, key: &str) -> Result<DocumentResult, ViewError> {
-    let key = ObjectKey::new(key).map_err(|error| ViewError::CorruptResult(error.to_string()))?;
-    let bytes = backends.store.get(&key).await?;
-    serde_json::from_slice(&bytes).map_err(|error| ViewError::CorruptResult(error.to_string()))
-}
-
-fn view_of(record: DocumentRecord, result: Option<DocumentResult>) -> DocumentView {
-    let (invoice, proposal) = match result {
-        Some(result) => (Some(result.invoice), Some(result.proposal)),
-        None => (None, None),
-    };
+fn view_of(
+    record: DocumentRecord,
+    invoice: Option<ExtractedInvoice>,
+    proposal: Option<BookingProposal>,
+) -> DocumentView {
     DocumentView {
         id: record.document.id,
         filename: record.document.filename,
@@ -125,6 +124,7 @@ fn view_of(record: DocumentRecord, result: Option<DocumentResult>) -> DocumentVi
         finished_at: record.finished_at,
         invoice,
         proposal,
+        review_status: record.review_status.map(|status| status.as_str()),
         error: record.error,
     }
 }

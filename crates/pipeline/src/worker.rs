@@ -11,7 +11,7 @@ use crate::Backends;
 use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
 use stapel_domain::{DocumentId, ErrorInfo, JobDecodeError, JobMessage};
-use stapel_records::Transition;
+use stapel_records::{DeadLetter, DoneOutcome, Transition};
 use stapel_store::{ObjectKey, QueueError, ReceiveOptions, ReceivedMessage, StoreError};
 use std::future::Future;
 use std::sync::Arc;
@@ -162,20 +162,40 @@ async fn handle_message(
 async fn reject_undecodable(backends: &Backends, message: &ReceivedMessage, error: JobDecodeError) {
     tracing::error!(job_id = %message.message_id, attempt = message.receive_count, %error,
         stage = "decode", "cannot read job message; leaving it for the dead-letter queue");
-    if let JobDecodeError::UnsupportedVersion {
-        document_id: Some(document_id),
-        ..
-    } = &error
-    {
-        let info = ErrorInfo::new("job.unsupported_version", error.to_string());
-        let last = is_last_attempt(backends, message);
-        if let Err(error) = backends
-            .records
-            .finish_failed(*document_id, &info, !last)
-            .await
-        {
-            tracing::warn!(%error, "could not record the failure");
+    let (code, document_id) = match &error {
+        JobDecodeError::UnsupportedVersion { document_id, .. } => {
+            ("job.unsupported_version", *document_id)
         }
+        _ => ("job.malformed", None),
+    };
+    let info = ErrorInfo::new(code, error.to_string());
+    let last = is_last_attempt(backends, message);
+    if let Some(document_id) = document_id {
+        record_failure(backends, document_id, &info, !last).await;
+    }
+    if last {
+        record_dead_letter(backends, message, document_id, &info).await;
+    }
+}
+
+/// Keep a job the queue is about to dead-letter in the records, where the API and a redrive
+/// can find it with its reason.
+async fn record_dead_letter(
+    backends: &Backends,
+    message: &ReceivedMessage,
+    document_id: Option<DocumentId>,
+    reason: &ErrorInfo,
+) {
+    let dead_letter = DeadLetter {
+        message_id: message.message_id.clone(),
+        document_id,
+        body: message.body.clone(),
+        reason: reason.clone(),
+        receive_count: message.receive_count,
+        dead_lettered_at: chrono::Utc::now(),
+    };
+    if let Err(error) = backends.records.record_dead_letter(&dead_letter).await {
+        tracing::error!(%error, stage = "records", "could not record the dead letter");
     }
 }
 
@@ -205,6 +225,13 @@ async fn handle_job(
                 stage = "records",
                 "job for an unknown document; leaving it for the dead-letter queue"
             );
+            if is_last_attempt(backends, message) {
+                let info = ErrorInfo::new(
+                    "records.document_missing",
+                    "the job names a document that has no record",
+                );
+                record_dead_letter(backends, message, Some(job.document_id), &info).await;
+            }
             return Handled::Left;
         }
         Err(error) => {
@@ -246,7 +273,9 @@ async fn handle_job(
             tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
                 "document failed");
             record_failure(backends, job.document_id, &failure.error, false).await;
-            if !failure.retryable {
+            if failure.retryable {
+                record_dead_letter(backends, message, Some(job.document_id), &failure.error).await;
+            } else {
                 // Retrying a bad document cannot help; the failure is recorded, so acknowledge.
                 delete_message(backends, message).await;
             }
@@ -310,11 +339,12 @@ async fn store_result(
         .put(&key, Bytes::from(json))
         .await
         .map_err(|error| JobFailure::transient("store.unavailable", error.to_string()))?;
-    match backends
-        .records
-        .finish_done(document_id, key.as_str())
-        .await
-    {
+    let outcome = DoneOutcome {
+        result_key: key.as_str(),
+        invoice: &result.invoice,
+        proposal: &result.proposal,
+    };
+    match backends.records.finish_done(document_id, outcome).await {
         Ok(Transition::Applied | Transition::AlreadyDone) => Ok(()),
         Ok(Transition::NotFound) => Err(JobFailure::permanent(
             "records.document_missing",

@@ -1,22 +1,35 @@
-//! The records of stapel: what was uploaded, in which batch, and where each document stands.
+//! The records of stapel: tenants, administrations, API keys, batches, documents, extraction
+//! results, proposals with their review history, supplier memory and dead-lettered jobs.
 //!
 //! Blobs live in the object store and work in the queue; the state users query ("progress of
-//! batch 7", "why did this document fail") lives here, in a relational database. The embedded
-//! default is SQLite (`<data-dir>/records.db`).
+//! batch 7", "documents of client X that need review", "was invoice 2026-118 of this supplier
+//! booked already?") lives here, in a relational database: SQLite on the embedded default
+//! ([`SqliteRecords`], `<data-dir>/records.db`), PostgreSQL when distributed ([`PgRecords`]).
+//! Both pass the same conformance suite ([`testing`], feature `testing`).
 //!
-//! **Invariant:** status changes are conditional single statements. A `done` document never
-//! changes again, so a redelivered job cannot undo a result and two workers finishing the same
+//! **Invariant:** status changes are conditional statements. A `done` document never changes
+//! status again, so a redelivered job cannot undo a result, and two workers finishing the same
 //! job record one outcome.
+//! **Invariant:** proposal history is append-only: the machine's proposal is version 1, each
+//! review adds a version; nothing is overwritten.
 #![deny(missing_docs)]
 
+mod postgres;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use postgres::PgRecords;
 pub use sqlite::SqliteRecords;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use stapel_domain::{BatchId, DocumentId, DocumentStatus, ErrorInfo};
+use chrono::{DateTime, NaiveDate, Utc};
+use stapel_domain::{
+    AdministrationId, BatchId, BookingProposal, DocumentId, DocumentStatus, ErrorInfo,
+    ExtractedInvoice,
+};
 use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// Why a records call failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +44,24 @@ pub enum RecordsError {
     /// A stored row could not be read back (a bug or a foreign writer).
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// A referenced tenant, administration or batch does not exist.
+    #[error("unknown {0}")]
+    UnknownReference(String),
+}
+
+/// An administration (a client of the firm) as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Administration {
+    /// Its id.
+    pub id: AdministrationId,
+    /// The firm it belongs to.
+    pub tenant: String,
+    /// Name, unique within the tenant.
+    pub name: String,
+    /// ISO 3166 country, which decides VAT codes.
+    pub country: Option<String>,
+    /// Name of its chart of accounts.
+    pub chart: String,
 }
 
 /// A document as accepted by the dispatcher, before any worker sees it.
@@ -42,6 +73,8 @@ pub struct NewDocument {
     pub batch_id: BatchId,
     /// The owning tenant (accounting firm).
     pub tenant: String,
+    /// The client administration it is booked in.
+    pub administration_id: AdministrationId,
     /// File name as uploaded.
     pub filename: String,
     /// Where the original is stored.
@@ -50,6 +83,37 @@ pub struct NewDocument {
     pub content_sha256: String,
     /// Size in bytes.
     pub size_bytes: u64,
+}
+
+/// A bookkeeper's verdict on a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewStatus {
+    /// Proposed, not yet reviewed.
+    Pending,
+    /// Accepted as proposed.
+    Accepted,
+    /// Accepted with corrections.
+    Corrected,
+}
+
+impl ReviewStatus {
+    /// The lowercase name used in JSON and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Corrected => "corrected",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, RecordsError> {
+        match value {
+            "pending" => Ok(Self::Pending),
+            "accepted" => Ok(Self::Accepted),
+            "corrected" => Ok(Self::Corrected),
+            other => Err(RecordsError::Corrupt(format!("review status {other:?}"))),
+        }
+    }
 }
 
 /// A document and where it stands.
@@ -65,6 +129,12 @@ pub struct DocumentRecord {
     pub error: Option<ErrorInfo>,
     /// Object-store key of the result (invoice and proposal) once done.
     pub result_key: Option<String>,
+    /// Number of pages, once known.
+    pub page_count: Option<u32>,
+    /// Processing lane, once chosen.
+    pub lane: Option<String>,
+    /// Review state, once done.
+    pub review_status: Option<ReviewStatus>,
     /// Accepted at.
     pub created_at: DateTime<Utc>,
     /// The latest attempt started at.
@@ -97,11 +167,191 @@ pub enum Transition {
     NotFound,
 }
 
-/// The relational store behind the API. One implementation per database; all behave alike.
+/// What a finished job records, in one transaction with the `done` transition.
+#[derive(Debug, Clone, Copy)]
+pub struct DoneOutcome<'a> {
+    /// Object-store key of the result artefact.
+    pub result_key: &'a str,
+    /// The extracted fields.
+    pub invoice: &'a ExtractedInvoice,
+    /// The machine's proposal (version 1 of the history).
+    pub proposal: &'a BookingProposal,
+}
+
+/// What a version of a proposal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalAction {
+    /// The machine's proposal.
+    Proposed,
+    /// A bookkeeper accepted it as it stood.
+    Accepted,
+    /// A bookkeeper corrected it.
+    Corrected,
+}
+
+impl ProposalAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Accepted => "accepted",
+            Self::Corrected => "corrected",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, RecordsError> {
+        match value {
+            "proposed" => Ok(Self::Proposed),
+            "accepted" => Ok(Self::Accepted),
+            "corrected" => Ok(Self::Corrected),
+            other => Err(RecordsError::Corrupt(format!("proposal action {other:?}"))),
+        }
+    }
+}
+
+/// One entry of a proposal's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalVersion {
+    /// 1 for the machine's proposal, then one more per review.
+    pub version: u32,
+    /// What this version is.
+    pub action: ProposalAction,
+    /// Who: `stapel` for the machine, else the reviewer.
+    pub author: String,
+    /// The proposal as it stood after this action.
+    pub proposal: BookingProposal,
+    /// What the reviewer changed, as they submitted it.
+    pub changes: Option<serde_json::Value>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A review to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReview {
+    /// The document reviewed.
+    pub document_id: DocumentId,
+    /// Who reviewed.
+    pub author: String,
+    /// Accepted or corrected (not `Proposed`).
+    pub action: ProposalAction,
+    /// The proposal as accepted.
+    pub proposal: BookingProposal,
+    /// What changed, for the audit trail.
+    pub changes: Option<serde_json::Value>,
+}
+
+/// What recording a review did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    /// Recorded as this version.
+    Recorded {
+        /// The new version number.
+        version: u32,
+    },
+    /// The document is not `done`, so there is nothing to review yet.
+    NotReviewable,
+    /// No such document.
+    NotFound,
+}
+
+/// What a bookkeeper taught us about a supplier in one administration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierMemory {
+    /// The administration.
+    pub administration_id: AdministrationId,
+    /// See `ExtractedInvoice::supplier_key`.
+    pub supplier_key: String,
+    /// The supplier's name as last confirmed.
+    pub supplier_name: Option<String>,
+    /// The expense account to book on.
+    pub expense_account: Option<String>,
+    /// The VAT code to use.
+    pub vat_code: Option<String>,
+    /// How many reviews confirmed this (1 on first write).
+    pub times_confirmed: u32,
+    /// Who last changed it.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A job a worker gave up on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The queue message id.
+    pub message_id: String,
+    /// The document, when the message could be read.
+    pub document_id: Option<DocumentId>,
+    /// The message body, kept for a redrive.
+    pub body: String,
+    /// Why it was given up.
+    pub reason: ErrorInfo,
+    /// Deliveries it had.
+    pub receive_count: u32,
+    /// When.
+    pub dead_lettered_at: DateTime<Utc>,
+}
+
+/// An API key as stored (the key itself never is, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Key id, for revocation.
+    pub id: Uuid,
+    /// The tenant it authenticates.
+    pub tenant: String,
+    /// A human label.
+    pub label: String,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The relational store behind the API. One implementation per database; all pass the same
+/// conformance suite.
+///
+/// Who writes what: the dispatcher writes tenants, administrations, API keys, batches, new
+/// documents and reviews; workers write status transitions, results and dead letters. Supplier
+/// memory is written when a review is recorded.
 #[async_trait]
 pub trait Records: Send + Sync + 'static {
+    /// Create a tenant if it does not exist.
+    async fn ensure_tenant(&self, tenant: &str, name: &str) -> Result<(), RecordsError>;
+
+    /// The administration of `tenant` called `name`, created (with the generic chart) if new.
+    async fn ensure_administration(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Administration, RecordsError>;
+
+    /// One administration.
+    async fn administration(
+        &self,
+        id: AdministrationId,
+    ) -> Result<Option<Administration>, RecordsError>;
+
+    /// Store a new API key's hash; returns its id.
+    async fn create_api_key(
+        &self,
+        tenant: &str,
+        label: &str,
+        key_hash: &str,
+    ) -> Result<ApiKey, RecordsError>;
+
+    /// The tenant a key hash authenticates, unless unknown or revoked.
+    async fn tenant_for_api_key(&self, key_hash: &str) -> Result<Option<String>, RecordsError>;
+
+    /// Revoke a key; false if there is no such (unrevoked) key.
+    async fn revoke_api_key(&self, id: Uuid) -> Result<bool, RecordsError>;
+
     /// Create a batch if it does not exist yet (uploads may add to an existing batch).
-    async fn ensure_batch(&self, id: BatchId, tenant: &str) -> Result<(), RecordsError>;
+    async fn ensure_batch(
+        &self,
+        id: BatchId,
+        tenant: &str,
+        administration: AdministrationId,
+    ) -> Result<(), RecordsError>;
 
     /// Record an accepted upload with status `queued`.
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError>;
@@ -112,14 +362,14 @@ pub trait Records: Send + Sync + 'static {
     /// A batch's progress, if the batch exists.
     async fn batch(&self, id: BatchId) -> Result<Option<BatchSummary>, RecordsError>;
 
-    /// A worker starts an attempt: `queued`/`failed`/`processing` → `processing`, attempts + 1.
+    /// A worker starts an attempt: any status but `done` → `processing`, attempts + 1.
     async fn start_attempt(&self, id: DocumentId) -> Result<Transition, RecordsError>;
 
-    /// The result is stored: → `done`, error cleared.
+    /// The job is done: status, extraction result and proposal version 1 in one transaction.
     async fn finish_done(
         &self,
         id: DocumentId,
-        result_key: &str,
+        outcome: DoneOutcome<'_>,
     ) -> Result<Transition, RecordsError>;
 
     /// The attempt failed. With `will_retry` the document goes back to `queued` (keeping the
@@ -130,4 +380,115 @@ pub trait Records: Send + Sync + 'static {
         error: &ErrorInfo,
         will_retry: bool,
     ) -> Result<Transition, RecordsError>;
+
+    /// Documents of a tenant with this content hash (a re-upload of the same file).
+    async fn documents_with_content(
+        &self,
+        tenant: &str,
+        sha256: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError>;
+
+    /// Documents of an administration with this supplier and invoice number (a duplicate
+    /// invoice, even when the file differs).
+    async fn duplicates(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        invoice_number: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError>;
+
+    /// Done documents of an administration waiting for review: those that need review first,
+    /// then oldest first.
+    async fn review_queue(
+        &self,
+        administration: AdministrationId,
+        limit: u32,
+    ) -> Result<Vec<DocumentId>, RecordsError>;
+
+    /// Reviewed (accepted or corrected) documents of an administration with an issue date in
+    /// `from..=to`, for exports.
+    async fn reviewed_in_period(
+        &self,
+        administration: AdministrationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DocumentId>, RecordsError>;
+
+    /// The extracted fields of a done document.
+    async fn extraction(&self, id: DocumentId) -> Result<Option<ExtractedInvoice>, RecordsError>;
+
+    /// Every version of a document's proposal, oldest first.
+    async fn proposal_history(&self, id: DocumentId) -> Result<Vec<ProposalVersion>, RecordsError>;
+
+    /// Append a review to the proposal history and mark the document reviewed.
+    async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError>;
+
+    /// Insert or update what we know of a supplier; `times_confirmed` counts the updates.
+    async fn remember_supplier(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        supplier_name: Option<&str>,
+        expense_account: Option<&str>,
+        vat_code: Option<&str>,
+        updated_by: &str,
+    ) -> Result<(), RecordsError>;
+
+    /// What we know of a supplier in an administration.
+    async fn supplier_memory(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+    ) -> Result<Option<SupplierMemory>, RecordsError>;
+
+    /// Keep a job a worker gave up on (idempotent per message id).
+    async fn record_dead_letter(&self, dead_letter: &DeadLetter) -> Result<(), RecordsError>;
+
+    /// The most recent dead letters, newest first.
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, RecordsError>;
 }
+
+/// JSON of a domain value for a JSON column.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values serialize")
+}
+
+/// A domain value back from a JSON column.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, RecordsError> {
+    serde_json::from_str(json).map_err(|error| RecordsError::Corrupt(format!("{what}: {error}")))
+}
+
+fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, RecordsError> {
+    value
+        .parse()
+        .map_err(|_| RecordsError::Corrupt(format!("bad {what}: {value:?}")))
+}
+
+fn error_info(code: Option<String>, message: Option<String>) -> Option<ErrorInfo> {
+    match (code, message) {
+        (Some(code), Some(message)) => Some(ErrorInfo { code, message }),
+        _ => None,
+    }
+}
+
+/// The columns copied from a result for indexed queries.
+struct ResultColumns {
+    supplier_key: Option<String>,
+    invoice_number: Option<String>,
+    issue_date: Option<NaiveDate>,
+    needs_review: bool,
+}
+
+impl ResultColumns {
+    fn of(outcome: &DoneOutcome<'_>) -> Self {
+        Self {
+            supplier_key: outcome.invoice.supplier_key(),
+            invoice_number: outcome.invoice.invoice_number.clone(),
+            issue_date: outcome.invoice.issue_date,
+            needs_review: outcome.proposal.needs_review,
+        }
+    }
+}
+
+/// The author name of machine-made proposal versions.
+pub const MACHINE_AUTHOR: &str = "stapel";

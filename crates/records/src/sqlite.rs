@@ -1,14 +1,24 @@
-//! [`Records`] on SQLite, for the embedded default.
+//! [`Records`] on SQLite, for the embedded default. Ids and JSON are stored as text.
 
-use crate::{BatchSummary, DocumentRecord, NewDocument, Records, RecordsError, Transition};
+use crate::{
+    error_info, from_json, parse, to_json, Administration, ApiKey, BatchSummary, DeadLetter,
+    DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction, ProposalVersion, Records,
+    RecordsError, ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, Transition,
+    MACHINE_AUTHOR,
+};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
 use sqlx::Row;
-use stapel_domain::{BatchId, DocumentId, DocumentStatus, ErrorInfo};
+use stapel_domain::{
+    AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, ExtractedInvoice,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Records in a SQLite file shared by the dispatcher and the local workers.
 #[derive(Debug, Clone)]
@@ -39,49 +49,50 @@ impl SqliteRecords {
     /// Tell apart "already done" from "no such document" after a conditional update matched
     /// no row.
     async fn explain_no_change(&self, id: DocumentId) -> Result<Transition, RecordsError> {
-        let status: Option<String> =
+        let exists: Option<String> =
             sqlx::query_scalar("SELECT status FROM documents WHERE id = ?1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(match status {
+        Ok(match exists {
             None => Transition::NotFound,
             Some(_) => Transition::AlreadyDone,
         })
     }
 
-    async fn conditional(
-        &self,
-        id: DocumentId,
-        result: sqlx::sqlite::SqliteQueryResult,
-    ) -> Result<Transition, RecordsError> {
-        if result.rows_affected() > 0 {
+    async fn conditional(&self, id: DocumentId, rows: u64) -> Result<Transition, RecordsError> {
+        if rows > 0 {
             Ok(Transition::Applied)
         } else {
             self.explain_no_change(id).await
         }
     }
+
+    async fn ids<'q>(
+        &self,
+        query: sqlx::query::QueryScalar<
+            'q,
+            sqlx::Sqlite,
+            String,
+            sqlx::sqlite::SqliteArguments<'q>,
+        >,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|id| parse(id, "document id"))
+            .collect()
+    }
 }
 
-fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, RecordsError> {
-    value
-        .parse()
-        .map_err(|_| RecordsError::Corrupt(format!("bad {what}: {value:?}")))
-}
-
-fn document_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, RecordsError> {
-    let error = match (
-        row.get::<Option<String>, _>("error_code"),
-        row.get::<Option<String>, _>("error_message"),
-    ) {
-        (Some(code), Some(message)) => Some(ErrorInfo { code, message }),
-        _ => None,
-    };
+fn document_from_row(row: &SqliteRow) -> Result<DocumentRecord, RecordsError> {
     Ok(DocumentRecord {
         document: NewDocument {
             id: parse(row.get("id"), "document id")?,
             batch_id: parse(row.get("batch_id"), "batch id")?,
-            tenant: row.get("tenant"),
+            tenant: row.get("tenant_id"),
+            administration_id: parse(row.get("administration_id"), "administration id")?,
             filename: row.get("filename"),
             object_key: row.get("object_key"),
             content_sha256: row.get("content_sha256"),
@@ -89,46 +100,174 @@ fn document_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, Re
         },
         status: parse(row.get("status"), "status")?,
         attempts: row.get::<i64, _>("attempts") as u32,
-        error,
+        error: error_info(row.get("error_code"), row.get("error_message")),
         result_key: row.get("result_key"),
+        page_count: row.get::<Option<i64>, _>("page_count").map(|n| n as u32),
+        lane: row.get("lane"),
+        review_status: row
+            .get::<Option<String>, _>("review_status")
+            .map(|status| ReviewStatus::parse(&status))
+            .transpose()?,
         created_at: row.get("created_at"),
         started_at: row.get("started_at"),
         finished_at: row.get("finished_at"),
     })
 }
 
+fn administration_from_row(row: &SqliteRow) -> Result<Administration, RecordsError> {
+    Ok(Administration {
+        id: parse(row.get("id"), "administration id")?,
+        tenant: row.get("tenant_id"),
+        name: row.get("name"),
+        country: row.get("country"),
+        chart: row.get("chart"),
+    })
+}
+
+fn foreign_key_error(error: sqlx::Error, what: &str) -> RecordsError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            RecordsError::UnknownReference(what.to_owned())
+        }
+        _ => RecordsError::Database(error),
+    }
+}
+
 #[async_trait]
 impl Records for SqliteRecords {
-    async fn ensure_batch(&self, id: BatchId, tenant: &str) -> Result<(), RecordsError> {
+    async fn ensure_tenant(&self, tenant: &str, name: &str) -> Result<(), RecordsError> {
         sqlx::query(
-            "INSERT INTO batches (id, tenant, created_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (id) DO NOTHING",
         )
-        .bind(id.to_string())
         .bind(tenant)
+        .bind(name)
         .bind(Utc::now())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
+    async fn ensure_administration(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Administration, RecordsError> {
+        sqlx::query(
+            "INSERT INTO administrations (id, tenant_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(AdministrationId::new().to_string())
+        .bind(tenant)
+        .bind(name)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = ?1 AND name = ?2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        administration_from_row(&row)
+    }
+
+    async fn administration(
+        &self,
+        id: AdministrationId,
+    ) -> Result<Option<Administration>, RecordsError> {
+        let row = sqlx::query("SELECT * FROM administrations WHERE id = ?1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(administration_from_row).transpose()
+    }
+
+    async fn create_api_key(
+        &self,
+        tenant: &str,
+        label: &str,
+        key_hash: &str,
+    ) -> Result<ApiKey, RecordsError> {
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            tenant: tenant.to_owned(),
+            label: label.to_owned(),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant_id, label, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(key.id.to_string())
+        .bind(tenant)
+        .bind(label)
+        .bind(key_hash)
+        .bind(key.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        Ok(key)
+    }
+
+    async fn tenant_for_api_key(&self, key_hash: &str) -> Result<Option<String>, RecordsError> {
+        Ok(sqlx::query_scalar(
+            "SELECT tenant_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn revoke_api_key(&self, id: Uuid) -> Result<bool, RecordsError> {
+        let result =
+            sqlx::query("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL")
+                .bind(Utc::now())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn ensure_batch(
+        &self,
+        id: BatchId,
+        tenant: &str,
+        administration: AdministrationId,
+    ) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO batches (id, tenant_id, administration_id, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(tenant)
+        .bind(administration.to_string())
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant or administration"))?;
+        Ok(())
+    }
+
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError> {
         let now = Utc::now();
         sqlx::query(
-            "INSERT INTO documents (id, batch_id, tenant, filename, object_key, content_sha256,
-                                    size_bytes, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
+            "INSERT INTO documents (id, tenant_id, administration_id, batch_id, filename, object_key,
+                                    content_sha256, size_bytes, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9)",
         )
         .bind(document.id.to_string())
-        .bind(document.batch_id.to_string())
         .bind(&document.tenant)
+        .bind(document.administration_id.to_string())
+        .bind(document.batch_id.to_string())
         .bind(&document.filename)
         .bind(&document.object_key)
         .bind(&document.content_sha256)
         .bind(document.size_bytes as i64)
         .bind(now)
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant, administration or batch"))?;
         Ok(())
     }
 
@@ -149,10 +288,8 @@ impl Records for SqliteRecords {
         else {
             return Ok(None);
         };
-        let mut counts: BTreeMap<DocumentStatus, u64> = DocumentStatus::ALL
-            .into_iter()
-            .map(|status| (status, 0))
-            .collect();
+        let mut counts: BTreeMap<DocumentStatus, u64> =
+            DocumentStatus::ALL.into_iter().map(|s| (s, 0)).collect();
         let rows = sqlx::query(
             "SELECT status, COUNT(*) AS n FROM documents WHERE batch_id = ?1 GROUP BY status",
         )
@@ -160,18 +297,17 @@ impl Records for SqliteRecords {
         .fetch_all(&self.pool)
         .await?;
         for row in rows {
-            let status: DocumentStatus = parse(row.get("status"), "status")?;
-            counts.insert(status, row.get::<i64, _>("n") as u64);
+            counts.insert(
+                parse(row.get("status"), "status")?,
+                row.get::<i64, _>("n") as u64,
+            );
         }
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM documents WHERE batch_id = ?1 ORDER BY id")
-                .bind(id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        let document_ids = ids
-            .iter()
-            .map(|id| parse(id, "document id"))
-            .collect::<Result<_, _>>()?;
+        let document_ids = self
+            .ids(
+                sqlx::query_scalar("SELECT id FROM documents WHERE batch_id = ?1 ORDER BY id")
+                    .bind(id.to_string()),
+            )
+            .await?;
         Ok(Some(BatchSummary {
             id,
             created_at,
@@ -181,38 +317,69 @@ impl Records for SqliteRecords {
     }
 
     async fn start_attempt(&self, id: DocumentId) -> Result<Transition, RecordsError> {
-        let now = Utc::now();
         let result = sqlx::query(
             "UPDATE documents
-                SET status = 'processing', attempts = attempts + 1, started_at = ?1,
-                    updated_at = ?1
+                SET status = 'processing', attempts = attempts + 1, started_at = ?1, updated_at = ?1
               WHERE id = ?2 AND status != 'done'",
         )
-        .bind(now)
+        .bind(Utc::now())
         .bind(id.to_string())
         .execute(&self.pool)
         .await?;
-        self.conditional(id, result).await
+        self.conditional(id, result.rows_affected()).await
     }
 
     async fn finish_done(
         &self,
         id: DocumentId,
-        result_key: &str,
+        outcome: DoneOutcome<'_>,
     ) -> Result<Transition, RecordsError> {
         let now = Utc::now();
-        let result = sqlx::query(
+        let columns = ResultColumns::of(&outcome);
+        let mut tx = self.pool.begin().await?;
+        // The conditional update comes first: it takes the write lock and decides the race.
+        let updated = sqlx::query(
             "UPDATE documents
                 SET status = 'done', result_key = ?1, error_code = NULL, error_message = NULL,
-                    finished_at = ?2, updated_at = ?2
-              WHERE id = ?3 AND status != 'done'",
+                    supplier_key = ?2, invoice_number = ?3, issue_date = ?4, needs_review = ?5,
+                    review_status = 'pending', finished_at = ?6, updated_at = ?6
+              WHERE id = ?7 AND status != 'done'",
         )
-        .bind(result_key)
+        .bind(outcome.result_key)
+        .bind(&columns.supplier_key)
+        .bind(&columns.invoice_number)
+        .bind(columns.issue_date)
+        .bind(columns.needs_review)
         .bind(now)
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        self.conditional(id, result).await
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return self.explain_no_change(id).await;
+        }
+        sqlx::query(
+            "INSERT INTO extraction_results (document_id, invoice, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (document_id) DO UPDATE SET invoice = excluded.invoice, created_at = excluded.created_at",
+        )
+        .bind(id.to_string())
+        .bind(to_json(outcome.invoice))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO proposal_versions (document_id, version, action, author, proposal, created_at)
+             VALUES (?1, 1, 'proposed', ?2, ?3, ?4)
+             ON CONFLICT (document_id, version) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(MACHINE_AUTHOR)
+        .bind(to_json(outcome.proposal))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Transition::Applied)
     }
 
     async fn finish_failed(
@@ -229,8 +396,7 @@ impl Records for SqliteRecords {
         };
         let result = sqlx::query(
             "UPDATE documents
-                SET status = ?1, error_code = ?2, error_message = ?3, finished_at = ?4,
-                    updated_at = ?5
+                SET status = ?1, error_code = ?2, error_message = ?3, finished_at = ?4, updated_at = ?5
               WHERE id = ?6 AND status != 'done'",
         )
         .bind(status)
@@ -241,141 +407,265 @@ impl Records for SqliteRecords {
         .bind(id.to_string())
         .execute(&self.pool)
         .await?;
-        self.conditional(id, result).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn open() -> (SqliteRecords, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let records = SqliteRecords::open(&dir.path().join("records.db"))
-            .await
-            .unwrap();
-        (records, dir)
+        self.conditional(id, result.rows_affected()).await
     }
 
-    fn new_document(batch_id: BatchId) -> NewDocument {
-        let id = DocumentId::new();
-        NewDocument {
-            id,
-            batch_id,
-            tenant: "local".into(),
-            filename: "a.pdf".into(),
-            object_key: format!("documents/{id}/original"),
-            content_sha256: "00".repeat(32),
-            size_bytes: 42,
+    async fn documents_with_content(
+        &self,
+        tenant: &str,
+        sha256: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents WHERE tenant_id = ?1 AND content_sha256 = ?2 ORDER BY id",
+            )
+            .bind(tenant.to_owned())
+            .bind(sha256.to_owned()),
+        )
+        .await
+    }
+
+    async fn duplicates(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        invoice_number: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = ?1 AND supplier_key = ?2 AND invoice_number = ?3 ORDER BY id",
+            )
+            .bind(administration.to_string())
+            .bind(supplier_key.to_owned())
+            .bind(invoice_number.to_owned()),
+        )
+        .await
+    }
+
+    async fn review_queue(
+        &self,
+        administration: AdministrationId,
+        limit: u32,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = ?1 AND review_status = 'pending'
+                  ORDER BY needs_review DESC, created_at LIMIT ?2",
+            )
+            .bind(administration.to_string())
+            .bind(i64::from(limit)),
+        )
+        .await
+    }
+
+    async fn reviewed_in_period(
+        &self,
+        administration: AdministrationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = ?1 AND review_status IN ('accepted', 'corrected')
+                    AND issue_date BETWEEN ?2 AND ?3
+                  ORDER BY issue_date, id",
+            )
+            .bind(administration.to_string())
+            .bind(from.to_string())
+            .bind(to.to_string()),
+        )
+        .await
+    }
+
+    async fn extraction(&self, id: DocumentId) -> Result<Option<ExtractedInvoice>, RecordsError> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT invoice FROM extraction_results WHERE document_id = ?1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        json.map(|json| from_json(&json, "extraction result"))
+            .transpose()
+    }
+
+    async fn proposal_history(&self, id: DocumentId) -> Result<Vec<ProposalVersion>, RecordsError> {
+        let rows =
+            sqlx::query("SELECT * FROM proposal_versions WHERE document_id = ?1 ORDER BY version")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ProposalVersion {
+                    version: row.get::<i64, _>("version") as u32,
+                    action: ProposalAction::parse(row.get("action"))?,
+                    author: row.get("author"),
+                    proposal: from_json(row.get("proposal"), "proposal")?,
+                    changes: row
+                        .get::<Option<String>, _>("changes")
+                        .map(|json| from_json(&json, "changes"))
+                        .transpose()?,
+                    created_at: row.get("created_at"),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError> {
+        let status = match review.action {
+            ProposalAction::Corrected => ReviewStatus::Corrected,
+            _ => ReviewStatus::Accepted,
+        };
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        // Write first, so this transaction holds the lock before it reads the next version.
+        let updated = sqlx::query(
+            "UPDATE documents SET review_status = ?1, reviewed_at = ?2, updated_at = ?2
+              WHERE id = ?3 AND status = 'done'",
+        )
+        .bind(status.as_str())
+        .bind(now)
+        .bind(review.document_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(match self.explain_no_change(review.document_id).await? {
+                Transition::NotFound => ReviewOutcome::NotFound,
+                _ => ReviewOutcome::NotReviewable,
+            });
         }
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM proposal_versions WHERE document_id = ?1",
+        )
+        .bind(review.document_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO proposal_versions (document_id, version, action, author, proposal, changes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(review.document_id.to_string())
+        .bind(version)
+        .bind(review.action.as_str())
+        .bind(&review.author)
+        .bind(to_json(&review.proposal))
+        .bind(review.changes.as_ref().map(to_json))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ReviewOutcome::Recorded {
+            version: version as u32,
+        })
     }
 
-    #[tokio::test]
-    async fn a_document_walks_its_lifecycle() {
-        let (records, _dir) = open().await;
-        let batch = BatchId::new();
-        records.ensure_batch(batch, "local").await.unwrap();
-        records.ensure_batch(batch, "local").await.unwrap();
-        let doc = new_document(batch);
-        records.insert_document(&doc).await.unwrap();
-
-        let stored = records.document(doc.id).await.unwrap().unwrap();
-        assert_eq!(stored.document, doc);
-        assert_eq!(
-            (stored.status, stored.attempts),
-            (DocumentStatus::Queued, 0)
-        );
-
-        assert_eq!(
-            records.start_attempt(doc.id).await.unwrap(),
-            Transition::Applied
-        );
-        let error = ErrorInfo::new("store.unavailable", "try again");
-        assert_eq!(
-            records.finish_failed(doc.id, &error, true).await.unwrap(),
-            Transition::Applied
-        );
-        let retrying = records.document(doc.id).await.unwrap().unwrap();
-        assert_eq!(retrying.status, DocumentStatus::Queued);
-        assert_eq!(retrying.error, Some(error));
-
-        assert_eq!(
-            records.start_attempt(doc.id).await.unwrap(),
-            Transition::Applied
-        );
-        assert_eq!(
-            records
-                .finish_done(doc.id, "documents/x/result.json")
-                .await
-                .unwrap(),
-            Transition::Applied
-        );
-        let done = records.document(doc.id).await.unwrap().unwrap();
-        assert_eq!(
-            (done.status, done.attempts, done.error),
-            (DocumentStatus::Done, 2, None)
-        );
-        assert!(done.finished_at.is_some());
+    async fn remember_supplier(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        supplier_name: Option<&str>,
+        expense_account: Option<&str>,
+        vat_code: Option<&str>,
+        updated_by: &str,
+    ) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
+                                          vat_code, updated_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (administration_id, supplier_key) DO UPDATE SET
+                supplier_name = COALESCE(excluded.supplier_name, supplier_memory.supplier_name),
+                expense_account = COALESCE(excluded.expense_account, supplier_memory.expense_account),
+                vat_code = COALESCE(excluded.vat_code, supplier_memory.vat_code),
+                times_confirmed = supplier_memory.times_confirmed + 1,
+                updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at",
+        )
+        .bind(administration.to_string())
+        .bind(supplier_key)
+        .bind(supplier_name)
+        .bind(expense_account)
+        .bind(vat_code)
+        .bind(updated_by)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "administration"))?;
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn done_is_final_for_redeliveries_and_racing_workers() {
-        let (records, _dir) = open().await;
-        let batch = BatchId::new();
-        records.ensure_batch(batch, "local").await.unwrap();
-        let doc = new_document(batch);
-        records.insert_document(&doc).await.unwrap();
-        records.start_attempt(doc.id).await.unwrap();
-        assert_eq!(
-            records.finish_done(doc.id, "k").await.unwrap(),
-            Transition::Applied
-        );
-        assert_eq!(
-            records.finish_done(doc.id, "k2").await.unwrap(),
-            Transition::AlreadyDone
-        );
-        assert_eq!(
-            records.start_attempt(doc.id).await.unwrap(),
-            Transition::AlreadyDone
-        );
-        let error = ErrorInfo::new("x", "y");
-        assert_eq!(
-            records.finish_failed(doc.id, &error, false).await.unwrap(),
-            Transition::AlreadyDone
-        );
-        let done = records.document(doc.id).await.unwrap().unwrap();
-        assert_eq!(
-            (done.status, done.result_key.as_deref()),
-            (DocumentStatus::Done, Some("k"))
-        );
-        assert_eq!(
-            records.start_attempt(DocumentId::new()).await.unwrap(),
-            Transition::NotFound
-        );
+    async fn supplier_memory(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+    ) -> Result<Option<SupplierMemory>, RecordsError> {
+        let row = sqlx::query(
+            "SELECT * FROM supplier_memory WHERE administration_id = ?1 AND supplier_key = ?2",
+        )
+        .bind(administration.to_string())
+        .bind(supplier_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(SupplierMemory {
+                administration_id: parse(row.get("administration_id"), "administration id")?,
+                supplier_key: row.get("supplier_key"),
+                supplier_name: row.get("supplier_name"),
+                expense_account: row.get("expense_account"),
+                vat_code: row.get("vat_code"),
+                times_confirmed: row.get::<i64, _>("times_confirmed") as u32,
+                updated_by: row.get("updated_by"),
+                updated_at: row.get("updated_at"),
+            })
+        })
+        .transpose()
     }
 
-    #[tokio::test]
-    async fn batch_counts_every_status() {
-        let (records, _dir) = open().await;
-        let batch = BatchId::new();
-        records.ensure_batch(batch, "local").await.unwrap();
-        let docs: Vec<_> = (0..3).map(|_| new_document(batch)).collect();
-        for doc in &docs {
-            records.insert_document(doc).await.unwrap();
-        }
-        records.start_attempt(docs[0].id).await.unwrap();
-        records.finish_done(docs[0].id, "k").await.unwrap();
-        records.start_attempt(docs[1].id).await.unwrap();
-        let summary = records.batch(batch).await.unwrap().unwrap();
-        assert_eq!(summary.counts[&DocumentStatus::Done], 1);
-        assert_eq!(summary.counts[&DocumentStatus::Processing], 1);
-        assert_eq!(summary.counts[&DocumentStatus::Queued], 1);
-        assert_eq!(summary.counts[&DocumentStatus::Failed], 0);
-        assert_eq!(
-            summary.document_ids,
-            docs.iter().map(|d| d.id).collect::<Vec<_>>()
-        );
-        assert!(records.batch(BatchId::new()).await.unwrap().is_none());
-        assert!(records.document(DocumentId::new()).await.unwrap().is_none());
+    async fn record_dead_letter(&self, dead_letter: &DeadLetter) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO dead_letters (message_id, document_id, body, reason_code, reason_message,
+                                       receive_count, dead_lettered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (message_id) DO NOTHING",
+        )
+        .bind(&dead_letter.message_id)
+        .bind(dead_letter.document_id.map(|id| id.to_string()))
+        .bind(&dead_letter.body)
+        .bind(&dead_letter.reason.code)
+        .bind(&dead_letter.reason.message)
+        .bind(i64::from(dead_letter.receive_count))
+        .bind(dead_letter.dead_lettered_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT * FROM dead_letters ORDER BY dead_lettered_at DESC, message_id LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    message_id: row.get("message_id"),
+                    document_id: row
+                        .get::<Option<String>, _>("document_id")
+                        .map(|id| parse(&id, "document id"))
+                        .transpose()?,
+                    body: row.get("body"),
+                    reason: ErrorInfo::new(
+                        row.get::<String, _>("reason_code"),
+                        row.get::<String, _>("reason_message"),
+                    ),
+                    receive_count: row.get::<i64, _>("receive_count") as u32,
+                    dead_lettered_at: row.get("dead_lettered_at"),
+                })
+            })
+            .collect()
     }
 }

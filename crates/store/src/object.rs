@@ -82,6 +82,10 @@ pub enum StoreError {
     /// The backend failed; worth retrying.
     #[error("object store backend error: {0}")]
     Backend(String),
+    /// The backend refused for a reason retrying cannot fix (a missing bucket, denied access).
+    /// The message names the resource and the fix, so an operator can act on the log line.
+    #[error("object store misconfigured: {0}")]
+    Misconfigured(String),
 }
 
 /// Blob storage for originals and results.

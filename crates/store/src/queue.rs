@@ -80,6 +80,10 @@ pub enum QueueError {
     /// The backend failed; worth retrying.
     #[error("queue backend error: {0}")]
     Backend(String),
+    /// The backend refused for a reason retrying cannot fix (a missing queue, denied access, no
+    /// redrive policy). The message names the resource and the fix.
+    #[error("queue misconfigured: {0}")]
+    Misconfigured(String),
 }
 
 /// A queue of jobs with SQS semantics. See the module docs for the delivery contract.

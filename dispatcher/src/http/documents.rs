@@ -83,7 +83,7 @@ async fn accept_request(
         ));
     }
     let batch = batch.unwrap_or_default();
-    let accepted = commit_staged(&state.backends, batch, &state.tenant, staged).await?;
+    let accepted = commit_staged(&state.backends, batch, &state.target, staged).await?;
     let documents = accepted
         .into_iter()
         .map(|document| AcceptedJson {

@@ -10,6 +10,7 @@ pub use error::ApiError;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use stapel_pipeline::ingest::UploadTarget;
 use stapel_pipeline::Backends;
 use tower_http::trace::TraceLayer;
 
@@ -29,8 +30,8 @@ pub struct AppState {
     pub backends: Backends,
     /// Upload limits.
     pub limits: UploadLimits,
-    /// Tenant of the uploads (single-tenant until accounts arrive).
-    pub tenant: String,
+    /// Tenant and administration of the uploads (one of each until accounts arrive).
+    pub target: UploadTarget,
 }
 
 /// The dispatcher's routes.

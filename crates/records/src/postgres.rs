@@ -1,0 +1,661 @@
+//! [`Records`] on PostgreSQL, for the distributed mode: dispatchers and workers on many hosts
+//! share one database through pooled connections.
+//!
+//! Ids are `uuid`, timestamps `timestamptz`, results `jsonb`. Conditional updates rely on row
+//! locks under READ COMMITTED: a second writer waits for the first, re-checks the condition
+//! and finds the document already `done`.
+
+use crate::{
+    error_info, from_json, parse, to_json, Administration, ApiKey, BatchSummary, DeadLetter,
+    DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction, ProposalVersion, Records,
+    RecordsError, ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, Transition,
+    MACHINE_AUTHOR,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+use stapel_domain::{
+    AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, ExtractedInvoice,
+};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Records in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgRecords {
+    pool: PgPool,
+}
+
+impl PgRecords {
+    /// Connect to `url` (`postgres://user:pass@host/db?sslmode=require`; TLS as the URL asks)
+    /// with a pool of up to `max_connections`, and apply pending migrations. Migrations run
+    /// under PostgreSQL's advisory lock, so dispatchers starting together are safe.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, RecordsError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for benchmarks and tools that load data in bulk.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn explain_no_change(&self, id: DocumentId) -> Result<Transition, RecordsError> {
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT status FROM documents WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match exists {
+            None => Transition::NotFound,
+            Some(_) => Transition::AlreadyDone,
+        })
+    }
+
+    async fn conditional(&self, id: DocumentId, rows: u64) -> Result<Transition, RecordsError> {
+        if rows > 0 {
+            Ok(Transition::Applied)
+        } else {
+            self.explain_no_change(id).await
+        }
+    }
+
+    async fn ids(
+        &self,
+        query: sqlx::query::QueryScalar<'_, sqlx::Postgres, Uuid, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(DocumentId::from_uuid)
+            .collect())
+    }
+}
+
+fn document_from_row(row: &PgRow) -> Result<DocumentRecord, RecordsError> {
+    Ok(DocumentRecord {
+        document: NewDocument {
+            id: DocumentId::from_uuid(row.get("id")),
+            batch_id: BatchId::from_uuid(row.get("batch_id")),
+            tenant: row.get("tenant_id"),
+            administration_id: AdministrationId::from_uuid(row.get("administration_id")),
+            filename: row.get("filename"),
+            object_key: row.get("object_key"),
+            content_sha256: row.get("content_sha256"),
+            size_bytes: row.get::<i64, _>("size_bytes") as u64,
+        },
+        status: parse(row.get("status"), "status")?,
+        attempts: row.get::<i32, _>("attempts") as u32,
+        error: error_info(row.get("error_code"), row.get("error_message")),
+        result_key: row.get("result_key"),
+        page_count: row.get::<Option<i32>, _>("page_count").map(|n| n as u32),
+        lane: row.get("lane"),
+        review_status: row
+            .get::<Option<String>, _>("review_status")
+            .map(|status| ReviewStatus::parse(&status))
+            .transpose()?,
+        created_at: row.get("created_at"),
+        started_at: row.get("started_at"),
+        finished_at: row.get("finished_at"),
+    })
+}
+
+fn administration_from_row(row: &PgRow) -> Administration {
+    Administration {
+        id: AdministrationId::from_uuid(row.get("id")),
+        tenant: row.get("tenant_id"),
+        name: row.get("name"),
+        country: row.get("country"),
+        chart: row.get("chart"),
+    }
+}
+
+fn foreign_key_error(error: sqlx::Error, what: &str) -> RecordsError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            RecordsError::UnknownReference(what.to_owned())
+        }
+        _ => RecordsError::Database(error),
+    }
+}
+
+#[async_trait]
+impl Records for PgRecords {
+    async fn ensure_tenant(&self, tenant: &str, name: &str) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(name)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn ensure_administration(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Administration, RecordsError> {
+        sqlx::query(
+            "INSERT INTO administrations (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(AdministrationId::new().as_uuid())
+        .bind(tenant)
+        .bind(name)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(administration_from_row(&row))
+    }
+
+    async fn administration(
+        &self,
+        id: AdministrationId,
+    ) -> Result<Option<Administration>, RecordsError> {
+        let row = sqlx::query("SELECT * FROM administrations WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(administration_from_row))
+    }
+
+    async fn create_api_key(
+        &self,
+        tenant: &str,
+        label: &str,
+        key_hash: &str,
+    ) -> Result<ApiKey, RecordsError> {
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            tenant: tenant.to_owned(),
+            label: label.to_owned(),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant_id, label, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(key.id)
+        .bind(tenant)
+        .bind(label)
+        .bind(key_hash)
+        .bind(key.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        Ok(key)
+    }
+
+    async fn tenant_for_api_key(&self, key_hash: &str) -> Result<Option<String>, RecordsError> {
+        Ok(sqlx::query_scalar(
+            "SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn revoke_api_key(&self, id: Uuid) -> Result<bool, RecordsError> {
+        let result =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(Utc::now())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn ensure_batch(
+        &self,
+        id: BatchId,
+        tenant: &str,
+        administration: AdministrationId,
+    ) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO batches (id, tenant_id, administration_id, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.as_uuid())
+        .bind(tenant)
+        .bind(administration.as_uuid())
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant or administration"))?;
+        Ok(())
+    }
+
+    async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO documents (id, tenant_id, administration_id, batch_id, filename, object_key,
+                                    content_sha256, size_bytes, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $9)",
+        )
+        .bind(document.id.as_uuid())
+        .bind(&document.tenant)
+        .bind(document.administration_id.as_uuid())
+        .bind(document.batch_id.as_uuid())
+        .bind(&document.filename)
+        .bind(&document.object_key)
+        .bind(&document.content_sha256)
+        .bind(document.size_bytes as i64)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant, administration or batch"))?;
+        Ok(())
+    }
+
+    async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>, RecordsError> {
+        let row = sqlx::query("SELECT * FROM documents WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(document_from_row).transpose()
+    }
+
+    async fn batch(&self, id: BatchId) -> Result<Option<BatchSummary>, RecordsError> {
+        let Some(created_at) =
+            sqlx::query_scalar::<_, DateTime<Utc>>("SELECT created_at FROM batches WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let mut counts: BTreeMap<DocumentStatus, u64> =
+            DocumentStatus::ALL.into_iter().map(|s| (s, 0)).collect();
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM documents WHERE batch_id = $1 GROUP BY status",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            counts.insert(
+                parse(row.get("status"), "status")?,
+                row.get::<i64, _>("n") as u64,
+            );
+        }
+        let document_ids = self
+            .ids(
+                sqlx::query_scalar("SELECT id FROM documents WHERE batch_id = $1 ORDER BY id")
+                    .bind(id.as_uuid()),
+            )
+            .await?;
+        Ok(Some(BatchSummary {
+            id,
+            created_at,
+            counts,
+            document_ids,
+        }))
+    }
+
+    async fn start_attempt(&self, id: DocumentId) -> Result<Transition, RecordsError> {
+        let result = sqlx::query(
+            "UPDATE documents
+                SET status = 'processing', attempts = attempts + 1, started_at = $1, updated_at = $1
+              WHERE id = $2 AND status != 'done'",
+        )
+        .bind(Utc::now())
+        .bind(id.as_uuid())
+        .execute(&self.pool)
+        .await?;
+        self.conditional(id, result.rows_affected()).await
+    }
+
+    async fn finish_done(
+        &self,
+        id: DocumentId,
+        outcome: DoneOutcome<'_>,
+    ) -> Result<Transition, RecordsError> {
+        let now = Utc::now();
+        let columns = ResultColumns::of(&outcome);
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE documents
+                SET status = 'done', result_key = $1, error_code = NULL, error_message = NULL,
+                    supplier_key = $2, invoice_number = $3, issue_date = $4, needs_review = $5,
+                    review_status = 'pending', finished_at = $6, updated_at = $6
+              WHERE id = $7 AND status != 'done'",
+        )
+        .bind(outcome.result_key)
+        .bind(&columns.supplier_key)
+        .bind(&columns.invoice_number)
+        .bind(columns.issue_date)
+        .bind(columns.needs_review)
+        .bind(now)
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return self.explain_no_change(id).await;
+        }
+        sqlx::query(
+            "INSERT INTO extraction_results (document_id, invoice, created_at) VALUES ($1, $2::jsonb, $3)
+             ON CONFLICT (document_id) DO UPDATE SET invoice = excluded.invoice, created_at = excluded.created_at",
+        )
+        .bind(id.as_uuid())
+        .bind(to_json(outcome.invoice))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO proposal_versions (document_id, version, action, author, proposal, created_at)
+             VALUES ($1, 1, 'proposed', $2, $3::jsonb, $4)
+             ON CONFLICT (document_id, version) DO NOTHING",
+        )
+        .bind(id.as_uuid())
+        .bind(MACHINE_AUTHOR)
+        .bind(to_json(outcome.proposal))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Transition::Applied)
+    }
+
+    async fn finish_failed(
+        &self,
+        id: DocumentId,
+        error: &ErrorInfo,
+        will_retry: bool,
+    ) -> Result<Transition, RecordsError> {
+        let now = Utc::now();
+        let (status, finished_at) = if will_retry {
+            ("queued", None)
+        } else {
+            ("failed", Some(now))
+        };
+        let result = sqlx::query(
+            "UPDATE documents
+                SET status = $1, error_code = $2, error_message = $3, finished_at = $4, updated_at = $5
+              WHERE id = $6 AND status != 'done'",
+        )
+        .bind(status)
+        .bind(&error.code)
+        .bind(&error.message)
+        .bind(finished_at)
+        .bind(now)
+        .bind(id.as_uuid())
+        .execute(&self.pool)
+        .await?;
+        self.conditional(id, result.rows_affected()).await
+    }
+
+    async fn documents_with_content(
+        &self,
+        tenant: &str,
+        sha256: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents WHERE tenant_id = $1 AND content_sha256 = $2 ORDER BY id",
+            )
+            .bind(tenant.to_owned())
+            .bind(sha256.to_owned()),
+        )
+        .await
+    }
+
+    async fn duplicates(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        invoice_number: &str,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = $1 AND supplier_key = $2 AND invoice_number = $3 ORDER BY id",
+            )
+            .bind(administration.as_uuid())
+            .bind(supplier_key.to_owned())
+            .bind(invoice_number.to_owned()),
+        )
+        .await
+    }
+
+    async fn review_queue(
+        &self,
+        administration: AdministrationId,
+        limit: u32,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = $1 AND review_status = 'pending'
+                  ORDER BY needs_review DESC, created_at LIMIT $2",
+            )
+            .bind(administration.as_uuid())
+            .bind(i64::from(limit)),
+        )
+        .await
+    }
+
+    async fn reviewed_in_period(
+        &self,
+        administration: AdministrationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE administration_id = $1 AND review_status IN ('accepted', 'corrected')
+                    AND issue_date BETWEEN $2 AND $3
+                  ORDER BY issue_date, id",
+            )
+            .bind(administration.as_uuid())
+            .bind(from)
+            .bind(to),
+        )
+        .await
+    }
+
+    async fn extraction(&self, id: DocumentId) -> Result<Option<ExtractedInvoice>, RecordsError> {
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT invoice::text FROM extraction_results WHERE document_id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        json.map(|json| from_json(&json, "extraction result"))
+            .transpose()
+    }
+
+    async fn proposal_history(&self, id: DocumentId) -> Result<Vec<ProposalVersion>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT version, action, author, proposal::text AS proposal, changes::text AS changes, created_at
+               FROM proposal_versions WHERE document_id = $1 ORDER BY version",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ProposalVersion {
+                    version: row.get::<i32, _>("version") as u32,
+                    action: ProposalAction::parse(row.get("action"))?,
+                    author: row.get("author"),
+                    proposal: from_json(row.get("proposal"), "proposal")?,
+                    changes: row
+                        .get::<Option<String>, _>("changes")
+                        .map(|json| from_json(&json, "changes"))
+                        .transpose()?,
+                    created_at: row.get("created_at"),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError> {
+        let status = match review.action {
+            ProposalAction::Corrected => ReviewStatus::Corrected,
+            _ => ReviewStatus::Accepted,
+        };
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        // The update locks the document row, serialising reviews of one document.
+        let updated = sqlx::query(
+            "UPDATE documents SET review_status = $1, reviewed_at = $2, updated_at = $2
+              WHERE id = $3 AND status = 'done'",
+        )
+        .bind(status.as_str())
+        .bind(now)
+        .bind(review.document_id.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(match self.explain_no_change(review.document_id).await? {
+                Transition::NotFound => ReviewOutcome::NotFound,
+                _ => ReviewOutcome::NotReviewable,
+            });
+        }
+        let version: i32 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM proposal_versions WHERE document_id = $1",
+        )
+        .bind(review.document_id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO proposal_versions (document_id, version, action, author, proposal, changes, created_at)
+             VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)",
+        )
+        .bind(review.document_id.as_uuid())
+        .bind(version)
+        .bind(review.action.as_str())
+        .bind(&review.author)
+        .bind(to_json(&review.proposal))
+        .bind(review.changes.as_ref().map(to_json))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ReviewOutcome::Recorded {
+            version: version as u32,
+        })
+    }
+
+    async fn remember_supplier(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+        supplier_name: Option<&str>,
+        expense_account: Option<&str>,
+        vat_code: Option<&str>,
+        updated_by: &str,
+    ) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
+                                          vat_code, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (administration_id, supplier_key) DO UPDATE SET
+                supplier_name = COALESCE(excluded.supplier_name, supplier_memory.supplier_name),
+                expense_account = COALESCE(excluded.expense_account, supplier_memory.expense_account),
+                vat_code = COALESCE(excluded.vat_code, supplier_memory.vat_code),
+                times_confirmed = supplier_memory.times_confirmed + 1,
+                updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at",
+        )
+        .bind(administration.as_uuid())
+        .bind(supplier_key)
+        .bind(supplier_name)
+        .bind(expense_account)
+        .bind(vat_code)
+        .bind(updated_by)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "administration"))?;
+        Ok(())
+    }
+
+    async fn supplier_memory(
+        &self,
+        administration: AdministrationId,
+        supplier_key: &str,
+    ) -> Result<Option<SupplierMemory>, RecordsError> {
+        let row = sqlx::query(
+            "SELECT * FROM supplier_memory WHERE administration_id = $1 AND supplier_key = $2",
+        )
+        .bind(administration.as_uuid())
+        .bind(supplier_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| SupplierMemory {
+            administration_id: AdministrationId::from_uuid(row.get("administration_id")),
+            supplier_key: row.get("supplier_key"),
+            supplier_name: row.get("supplier_name"),
+            expense_account: row.get("expense_account"),
+            vat_code: row.get("vat_code"),
+            times_confirmed: row.get::<i32, _>("times_confirmed") as u32,
+            updated_by: row.get("updated_by"),
+            updated_at: row.get("updated_at"),
+        }))
+    }
+
+    async fn record_dead_letter(&self, dead_letter: &DeadLetter) -> Result<(), RecordsError> {
+        sqlx::query(
+            "INSERT INTO dead_letters (message_id, document_id, body, reason_code, reason_message,
+                                       receive_count, dead_lettered_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (message_id) DO NOTHING",
+        )
+        .bind(&dead_letter.message_id)
+        .bind(dead_letter.document_id.map(|id| id.as_uuid()))
+        .bind(&dead_letter.body)
+        .bind(&dead_letter.reason.code)
+        .bind(&dead_letter.reason.message)
+        .bind(dead_letter.receive_count as i32)
+        .bind(dead_letter.dead_lettered_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT * FROM dead_letters ORDER BY dead_lettered_at DESC, message_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| DeadLetter {
+                message_id: row.get("message_id"),
+                document_id: row
+                    .get::<Option<Uuid>, _>("document_id")
+                    .map(DocumentId::from_uuid),
+                body: row.get("body"),
+                reason: ErrorInfo::new(
+                    row.get::<String, _>("reason_code"),
+                    row.get::<String, _>("reason_message"),
+                ),
+                receive_count: row.get::<i32, _>("receive_count") as u32,
+                dead_lettered_at: row.get("dead_lettered_at"),
+            })
+            .collect())
+    }
+}

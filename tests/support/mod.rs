@@ -1,0 +1,269 @@
+//! Helpers shared by the end-to-end test binaries: run the real `dispatcher`, talk to it over
+//! HTTP, check proposals. Each test binary uses a subset.
+#![allow(dead_code)]
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use stapel_domain::Decimal;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+pub const DISPATCHER: &str = env!("CARGO_BIN_EXE_dispatcher");
+
+/// Which records database the binaries under test use: every end-to-end scenario runs on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// `records.db` in the data directory.
+    Sqlite,
+    /// A fresh database on the test process's throwaway PostgreSQL server.
+    Postgres,
+}
+
+/// A prepared records database for one test.
+#[derive(Debug, Clone)]
+pub struct DbEnv {
+    /// The PostgreSQL URL, or `None` for SQLite.
+    pub url: Option<String>,
+}
+
+impl Db {
+    /// Prepare an empty database of this kind.
+    pub async fn prepare(self) -> DbEnv {
+        let url = match self {
+            Db::Sqlite => None,
+            Db::Postgres => Some(
+                stapel_records::testing::TempPostgres::shared()
+                    .fresh_database_url()
+                    .await,
+            ),
+        };
+        DbEnv { url }
+    }
+}
+
+impl DbEnv {
+    /// Point a command at this database (and only this one: an inherited URL is removed).
+    pub fn apply(&self, command: &mut Command) {
+        match &self.url {
+            Some(url) => command.env("STAPEL_DATABASE_URL", url),
+            None => command.env_remove("STAPEL_DATABASE_URL"),
+        };
+    }
+
+    /// A `dispatcher` command using this database.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(DISPATCHER);
+        self.apply(&mut command);
+        command
+    }
+
+    /// The same database as backend settings, for tests that open the backends themselves.
+    pub fn records_settings(&self) -> stapel_pipeline::RecordsSettings {
+        match &self.url {
+            None => stapel_pipeline::RecordsSettings::Sqlite,
+            Some(url) => stapel_pipeline::RecordsSettings::Postgres {
+                url: url.clone(),
+                max_connections: 2,
+            },
+        }
+    }
+}
+
+/// Declare each scenario `async fn name(db: Db)` as two tests, one per records database.
+#[macro_export]
+macro_rules! on_both_records_databases {
+    ($($scenario:ident),+ $(,)?) => {
+        mod sqlite_records {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(super::support::Db::Sqlite).await
+                }
+            )+
+        }
+        mod postgres_records {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(super::support::Db::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+pub fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(name)
+}
+
+/// A child process killed when the test ends, pass or fail.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    pub fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+}
+
+/// `dispatcher serve` on port 0; returns the process and its base URL.
+pub fn serve(data_dir: &Path, workers: usize, extra: &[&str]) -> (Running, String) {
+    serve_with(Command::new(DISPATCHER), data_dir, workers, extra)
+}
+
+/// `dispatcher serve` from a prepared command (e.g. with an environment set).
+pub fn serve_with(
+    mut command: Command,
+    data_dir: &Path,
+    workers: usize,
+    extra: &[&str],
+) -> (Running, String) {
+    let mut child = command
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            &workers.to_string(),
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dispatcher starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dispatcher prints its address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (Running(child), url)
+}
+
+/// `dispatcher worker` on a data directory, with extra flags.
+pub fn worker(data_dir: &Path, extra: &[&str]) -> Running {
+    worker_with(Command::new(DISPATCHER), data_dir, extra)
+}
+
+/// `dispatcher worker` from a prepared command (e.g. with an environment set).
+pub fn worker_with(mut command: Command, data_dir: &Path, extra: &[&str]) -> Running {
+    let child = command
+        .arg("worker")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("worker starts");
+    Running(child)
+}
+
+pub async fn upload(
+    client: &reqwest::Client,
+    url: &str,
+    files: &[(&str, Vec<u8>)],
+) -> (u16, Value) {
+    let mut form = Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "file",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    let response = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+pub async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Poll a document until `done` or `failed`.
+pub async fn wait_final(client: &reqwest::Client, url: &str, id: &str, timeout: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, doc) = get(client, &format!("{url}/v1/documents/{id}")).await;
+        assert_eq!(status, 200, "{doc}");
+        if doc["status"] == "done" || doc["status"] == "failed" {
+            return doc;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "document {id} still {} after {timeout:?}",
+            doc["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Poll a document until it is `processing`: a worker has taken its job.
+pub async fn wait_processing(client: &reqwest::Client, url: &str, id: &str, timeout: Duration) {
+    let started = Instant::now();
+    loop {
+        let (_, doc) = get(client, &format!("{url}/v1/documents/{id}")).await;
+        if doc["status"] == "processing" {
+            return;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "no worker took the job within {timeout:?}: {doc}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn decimal(value: &Value) -> Decimal {
+    Decimal::from_str(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("not a decimal string: {value}")),
+    )
+    .unwrap()
+}
+
+/// Debits equal credits, and every line has one side.
+pub fn assert_balanced(proposal: &Value) {
+    let lines = proposal["lines"].as_array().unwrap();
+    assert!(!lines.is_empty(), "empty proposal: {proposal}");
+    let debit: Decimal = lines.iter().map(|l| decimal(&l["debit"])).sum();
+    let credit: Decimal = lines.iter().map(|l| decimal(&l["credit"])).sum();
+    assert_eq!(debit, credit, "unbalanced proposal: {proposal}");
+    assert!(debit > Decimal::ZERO);
+}
+
+/// SIGKILL: the crash no shutdown handler sees.
+///
+/// # Safety
+/// `pid` must be a child process the caller started and has not reaped.
+pub unsafe fn libc_kill(pid: i32) {
+    extern "C" {
+        fn kill(pid: i32, signal: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+    kill(pid, SIGKILL);
+}
