@@ -189,6 +189,16 @@ pub enum ProposalAction {
     Corrected,
 }
 
+impl ReviewStatus {
+    /// The review state a review action leaves the document in.
+    fn after(action: ProposalAction) -> Self {
+        match action {
+            ProposalAction::Corrected => Self::Corrected,
+            ProposalAction::Accepted | ProposalAction::Proposed => Self::Accepted,
+        }
+    }
+}
+
 impl ProposalAction {
     fn as_str(self) -> &'static str {
         match self {
@@ -273,6 +283,23 @@ pub struct SupplierMemory {
     pub updated_by: String,
     /// When.
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a review teaches about a supplier. `None` fields keep what was known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupplierUpdate<'a> {
+    /// The administration the knowledge applies to.
+    pub administration: AdministrationId,
+    /// See `ExtractedInvoice::supplier_key`.
+    pub supplier_key: &'a str,
+    /// The supplier's name as confirmed.
+    pub supplier_name: Option<&'a str>,
+    /// The expense account the bookkeeper chose.
+    pub expense_account: Option<&'a str>,
+    /// The VAT code the bookkeeper chose.
+    pub vat_code: Option<&'a str>,
+    /// Who taught it.
+    pub updated_by: &'a str,
 }
 
 /// A job a worker gave up on.
@@ -424,15 +451,7 @@ pub trait Records: Send + Sync + 'static {
     async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError>;
 
     /// Insert or update what we know of a supplier; `times_confirmed` counts the updates.
-    async fn remember_supplier(
-        &self,
-        administration: AdministrationId,
-        supplier_key: &str,
-        supplier_name: Option<&str>,
-        expense_account: Option<&str>,
-        vat_code: Option<&str>,
-        updated_by: &str,
-    ) -> Result<(), RecordsError>;
+    async fn remember_supplier(&self, update: &SupplierUpdate<'_>) -> Result<(), RecordsError>;
 
     /// What we know of a supplier in an administration.
     async fn supplier_memory(
@@ -462,6 +481,17 @@ fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, RecordsErro
     value
         .parse()
         .map_err(|_| RecordsError::Corrupt(format!("bad {what}: {value:?}")))
+}
+
+/// A foreign-key violation names what the write referred to; anything else stays a database
+/// error.
+fn foreign_key_error(error: sqlx::Error, what: &str) -> RecordsError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            RecordsError::UnknownReference(what.to_owned())
+        }
+        _ => RecordsError::Database(error),
+    }
 }
 
 fn error_info(code: Option<String>, message: Option<String>) -> Option<ErrorInfo> {

@@ -6,10 +6,10 @@
 //! and finds the document already `done`.
 
 use crate::{
-    error_info, from_json, parse, to_json, Administration, ApiKey, BatchSummary, DeadLetter,
-    DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction, ProposalVersion, Records,
-    RecordsError, ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, Transition,
-    MACHINE_AUTHOR,
+    error_info, foreign_key_error, from_json, parse, to_json, Administration, ApiKey, BatchSummary,
+    DeadLetter, DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction,
+    ProposalVersion, Records, RecordsError, ResultColumns, ReviewOutcome, ReviewStatus,
+    SupplierMemory, SupplierUpdate, Transition, MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -115,15 +115,6 @@ fn administration_from_row(row: &PgRow) -> Administration {
         name: row.get("name"),
         country: row.get("country"),
         chart: row.get("chart"),
-    }
-}
-
-fn foreign_key_error(error: sqlx::Error, what: &str) -> RecordsError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            RecordsError::UnknownReference(what.to_owned())
-        }
-        _ => RecordsError::Database(error),
     }
 }
 
@@ -509,10 +500,7 @@ impl Records for PgRecords {
     }
 
     async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError> {
-        let status = match review.action {
-            ProposalAction::Corrected => ReviewStatus::Corrected,
-            _ => ReviewStatus::Accepted,
-        };
+        let status = ReviewStatus::after(review.action);
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         // The update locks the document row, serialising reviews of one document.
@@ -557,15 +545,7 @@ impl Records for PgRecords {
         })
     }
 
-    async fn remember_supplier(
-        &self,
-        administration: AdministrationId,
-        supplier_key: &str,
-        supplier_name: Option<&str>,
-        expense_account: Option<&str>,
-        vat_code: Option<&str>,
-        updated_by: &str,
-    ) -> Result<(), RecordsError> {
+    async fn remember_supplier(&self, update: &SupplierUpdate<'_>) -> Result<(), RecordsError> {
         sqlx::query(
             "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
                                           vat_code, updated_by, updated_at)
@@ -578,12 +558,12 @@ impl Records for PgRecords {
                 updated_by = excluded.updated_by,
                 updated_at = excluded.updated_at",
         )
-        .bind(administration.as_uuid())
-        .bind(supplier_key)
-        .bind(supplier_name)
-        .bind(expense_account)
-        .bind(vat_code)
-        .bind(updated_by)
+        .bind(update.administration.as_uuid())
+        .bind(update.supplier_key)
+        .bind(update.supplier_name)
+        .bind(update.expense_account)
+        .bind(update.vat_code)
+        .bind(update.updated_by)
         .bind(Utc::now())
         .execute(&self.pool)
         .await

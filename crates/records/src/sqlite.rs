@@ -1,10 +1,10 @@
 //! [`Records`] on SQLite, for the embedded default. Ids and JSON are stored as text.
 
 use crate::{
-    error_info, from_json, parse, to_json, Administration, ApiKey, BatchSummary, DeadLetter,
-    DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction, ProposalVersion, Records,
-    RecordsError, ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, Transition,
-    MACHINE_AUTHOR,
+    error_info, foreign_key_error, from_json, parse, to_json, Administration, ApiKey, BatchSummary,
+    DeadLetter, DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction,
+    ProposalVersion, Records, RecordsError, ResultColumns, ReviewOutcome, ReviewStatus,
+    SupplierMemory, SupplierUpdate, Transition, MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -122,15 +122,6 @@ fn administration_from_row(row: &SqliteRow) -> Result<Administration, RecordsErr
         country: row.get("country"),
         chart: row.get("chart"),
     })
-}
-
-fn foreign_key_error(error: sqlx::Error, what: &str) -> RecordsError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            RecordsError::UnknownReference(what.to_owned())
-        }
-        _ => RecordsError::Database(error),
-    }
 }
 
 #[async_trait]
@@ -514,10 +505,7 @@ impl Records for SqliteRecords {
     }
 
     async fn record_review(&self, review: &NewReview) -> Result<ReviewOutcome, RecordsError> {
-        let status = match review.action {
-            ProposalAction::Corrected => ReviewStatus::Corrected,
-            _ => ReviewStatus::Accepted,
-        };
+        let status = ReviewStatus::after(review.action);
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
         // Write first, so this transaction holds the lock before it reads the next version.
@@ -562,15 +550,7 @@ impl Records for SqliteRecords {
         })
     }
 
-    async fn remember_supplier(
-        &self,
-        administration: AdministrationId,
-        supplier_key: &str,
-        supplier_name: Option<&str>,
-        expense_account: Option<&str>,
-        vat_code: Option<&str>,
-        updated_by: &str,
-    ) -> Result<(), RecordsError> {
+    async fn remember_supplier(&self, update: &SupplierUpdate<'_>) -> Result<(), RecordsError> {
         sqlx::query(
             "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
                                           vat_code, updated_by, updated_at)
@@ -583,12 +563,12 @@ impl Records for SqliteRecords {
                 updated_by = excluded.updated_by,
                 updated_at = excluded.updated_at",
         )
-        .bind(administration.to_string())
-        .bind(supplier_key)
-        .bind(supplier_name)
-        .bind(expense_account)
-        .bind(vat_code)
-        .bind(updated_by)
+        .bind(update.administration.to_string())
+        .bind(update.supplier_key)
+        .bind(update.supplier_name)
+        .bind(update.expense_account)
+        .bind(update.vat_code)
+        .bind(update.updated_by)
         .bind(Utc::now())
         .execute(&self.pool)
         .await

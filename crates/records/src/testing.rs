@@ -5,7 +5,7 @@
 
 use crate::{
     DeadLetter, DoneOutcome, NewDocument, NewReview, ProposalAction, Records, RecordsError,
-    ReviewOutcome, ReviewStatus, Transition,
+    ReviewOutcome, ReviewStatus, SupplierUpdate, Transition,
 };
 use chrono::{NaiveDate, Utc};
 use stapel_domain::{
@@ -633,21 +633,23 @@ pub mod cases {
                 .unwrap(),
             None
         );
-        records
-            .remember_supplier(
-                administration,
-                "vat:NL1",
-                Some("Acme"),
-                Some("4100"),
-                Some("NL-21"),
-                "anna",
-            )
-            .await
-            .unwrap();
-        records
-            .remember_supplier(administration, "vat:NL1", None, Some("4200"), None, "bert")
-            .await
-            .unwrap();
+        let first = SupplierUpdate {
+            administration,
+            supplier_key: "vat:NL1",
+            supplier_name: Some("Acme"),
+            expense_account: Some("4100"),
+            vat_code: Some("NL-21"),
+            updated_by: "anna",
+        };
+        records.remember_supplier(&first).await.unwrap();
+        let second = SupplierUpdate {
+            supplier_name: None,
+            expense_account: Some("4200"),
+            vat_code: None,
+            updated_by: "bert",
+            ..first
+        };
+        records.remember_supplier(&second).await.unwrap();
         let memory = records
             .supplier_memory(administration, "vat:NL1")
             .await
