@@ -3,18 +3,17 @@
 use crate::error::{queue_error, Failure};
 use crate::{AwsConfig, QueueLocation};
 use async_trait::async_trait;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
 use aws_sdk_sqs::Client;
 use stapel_store::{
-    JobQueue, OutgoingMessage, QueueDepth, QueueError, ReceiptHandle, ReceiveOptions,
-    ReceivedMessage,
+    check_batch_size, check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError,
+    ReceiptHandle, ReceiveOptions, ReceivedMessage, MAX_VISIBILITY,
 };
 use std::time::Duration;
 
 /// SQS's limits, checked here so a bad call fails the same way as on the embedded queue.
-const MAX_BATCH: usize = 10;
-const MAX_WAIT: Duration = Duration::from_secs(20);
-const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// A queue's redrive policy: where messages go after too many deliveries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,17 +196,7 @@ impl JobQueue for SqsQueue {
     }
 
     async fn receive(&self, options: &ReceiveOptions) -> Result<Vec<ReceivedMessage>, QueueError> {
-        if !(1..=MAX_BATCH).contains(&options.max_messages) {
-            return Err(QueueError::InvalidArgument(format!(
-                "max_messages must be 1 to {MAX_BATCH}, got {}",
-                options.max_messages
-            )));
-        }
-        if options.wait_time > MAX_WAIT || options.visibility_timeout > MAX_VISIBILITY {
-            return Err(QueueError::InvalidArgument(
-                "wait time above 20 s or visibility timeout above 12 h".into(),
-            ));
-        }
+        check_receive_options(options)?;
         let received = self
             .client
             .receive_message()
@@ -267,6 +256,63 @@ impl JobQueue for SqsQueue {
             .await
             .map_err(|error| self.receipt_error("ChangeMessageVisibility", &error))?;
         Ok(())
+    }
+
+    async fn delete_batch(
+        &self,
+        receipts: &[ReceiptHandle],
+    ) -> Result<Vec<Result<(), QueueError>>, QueueError> {
+        check_batch_size(receipts.len())?;
+        let entries = receipts
+            .iter()
+            .enumerate()
+            .map(|(index, receipt)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(index.to_string())
+                    .receipt_handle(&receipt.0)
+                    .build()
+                    .map_err(|error| QueueError::InvalidArgument(error.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let answer = self
+            .client
+            .delete_message_batch()
+            .queue_url(&self.url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|error| self.error("DeleteMessageBatch", &error))?;
+        // SQS answers per entry id; an entry it mentions nowhere did not happen.
+        let mut results: Vec<Result<(), QueueError>> = receipts
+            .iter()
+            .map(|_| {
+                Err(QueueError::Backend(
+                    "DeleteMessageBatch did not answer for this entry".into(),
+                ))
+            })
+            .collect();
+        let count = results.len();
+        let slot = |id: &str| id.parse::<usize>().ok().filter(|index| *index < count);
+        for done in answer.successful() {
+            if let Some(index) = slot(done.id()) {
+                results[index] = Ok(());
+            }
+        }
+        for failed in answer.failed() {
+            if let Some(index) = slot(failed.id()) {
+                results[index] = Err(match failed.code() {
+                    "ReceiptHandleIsInvalid" | "AWS.SimpleQueueService.MessageNotInflight" => {
+                        QueueError::ReceiptInvalid
+                    }
+                    code => QueueError::Backend(format!(
+                        "DeleteMessageBatch on {}: {code}: {}",
+                        self.name,
+                        failed.message().unwrap_or("")
+                    )),
+                });
+            }
+        }
+        Ok(results)
     }
 
     async fn delete(&self, receipt: &ReceiptHandle) -> Result<(), QueueError> {

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 use stapel_store::{
-    JobQueue, OutgoingMessage, QueueDepth, QueueError, ReceiptHandle, ReceiveOptions,
-    ReceivedMessage,
+    check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError, ReceiptHandle,
+    ReceiveOptions, ReceivedMessage, MAX_VISIBILITY,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -20,9 +20,6 @@ use tokio::sync::Notify;
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// SQS's limits, kept so code tested here behaves the same on SQS.
-const MAX_BATCH: usize = 10;
-const MAX_WAIT: Duration = Duration::from_secs(20);
-const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queue_messages (
@@ -210,17 +207,7 @@ impl JobQueue for SqliteQueue {
     }
 
     async fn receive(&self, options: &ReceiveOptions) -> Result<Vec<ReceivedMessage>, QueueError> {
-        if !(1..=MAX_BATCH).contains(&options.max_messages) {
-            return Err(QueueError::InvalidArgument(format!(
-                "max_messages must be 1 to {MAX_BATCH}, got {}",
-                options.max_messages
-            )));
-        }
-        if options.wait_time > MAX_WAIT || options.visibility_timeout > MAX_VISIBILITY {
-            return Err(QueueError::InvalidArgument(
-                "wait time above 20 s or visibility timeout above 12 h".into(),
-            ));
-        }
+        check_receive_options(options)?;
         let deadline = Instant::now() + options.wait_time;
         loop {
             // Register interest before checking, so a send between check and wait is not missed.

@@ -13,6 +13,6 @@ pub mod testing;
 
 pub use object::{ByteStream, ContentDigest, ObjectKey, ObjectMeta, ObjectStore, StoreError};
 pub use queue::{
-    JobQueue, OutgoingMessage, QueueDepth, QueueError, ReceiptHandle, ReceiveOptions,
-    ReceivedMessage,
+    check_batch_size, check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError,
+    ReceiptHandle, ReceiveOptions, ReceivedMessage, MAX_BATCH, MAX_VISIBILITY, MAX_WAIT,
 };

@@ -8,6 +8,37 @@
 use async_trait::async_trait;
 use std::time::Duration;
 
+/// SQS's batch limit, shared by every backend so code tested on one behaves the same on all.
+pub const MAX_BATCH: usize = 10;
+
+/// Refuse batches SQS would refuse: empty, or more than [`MAX_BATCH`] entries.
+pub fn check_batch_size(len: usize) -> Result<(), QueueError> {
+    if (1..=MAX_BATCH).contains(&len) {
+        Ok(())
+    } else {
+        Err(QueueError::InvalidArgument(format!(
+            "a batch holds 1 to {MAX_BATCH} entries, got {len}"
+        )))
+    }
+}
+
+/// SQS's longest long poll.
+pub const MAX_WAIT: Duration = Duration::from_secs(20);
+
+/// SQS's longest visibility timeout.
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// Refuse receive options SQS would refuse, on every backend alike.
+pub fn check_receive_options(options: &ReceiveOptions) -> Result<(), QueueError> {
+    check_batch_size(options.max_messages)?;
+    if options.wait_time > MAX_WAIT || options.visibility_timeout > MAX_VISIBILITY {
+        return Err(QueueError::InvalidArgument(
+            "wait time above 20 s or visibility timeout above 12 h".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Proof of one delivery, needed to extend or delete it. Each delivery gets a new handle.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReceiptHandle(pub String);
@@ -104,6 +135,20 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// Remove a message for good, once its work is durably done.
     async fn delete(&self, receipt: &ReceiptHandle) -> Result<(), QueueError>;
+
+    /// Remove up to ten messages in one call (SQS `DeleteMessageBatch`). One result per receipt,
+    /// in order: a stale receipt fails its own entry, not the batch.
+    async fn delete_batch(
+        &self,
+        receipts: &[ReceiptHandle],
+    ) -> Result<Vec<Result<(), QueueError>>, QueueError> {
+        check_batch_size(receipts.len())?;
+        let mut results = Vec::with_capacity(receipts.len());
+        for receipt in receipts {
+            results.push(self.delete(receipt).await);
+        }
+        Ok(results)
+    }
 
     /// Approximate number of waiting and in-flight messages.
     async fn depth(&self) -> Result<QueueDepth, QueueError>;

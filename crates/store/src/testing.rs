@@ -85,6 +85,7 @@ macro_rules! job_queue_conformance {
                 concurrent_consumers_process_each_message_once,
                 depth_counts_visible_and_in_flight,
                 receive_rejects_out_of_range_batch,
+                batch_delete_reports_each_entry,
             );
         }
     };
@@ -505,6 +506,48 @@ pub mod queue {
         f.queue.delete(&got[0].receipt).await.unwrap();
         let depth = settled(2, 0).await;
         assert_eq!((depth.visible, depth.in_flight), (2, 0));
+    }
+
+    /// A batch delete removes every message it holds a current receipt for and reports an
+    /// unknown receipt in its own entry.
+    pub async fn batch_delete_reports_each_entry(f: &QueueFixture) {
+        for i in 0..3 {
+            f.queue.send(message(&format!("b-{i}"))).await.unwrap();
+        }
+        let got = receive_n(&*f.queue, 3, 60, Duration::from_secs(10)).await;
+        assert_eq!(got.len(), 3);
+        let mut receipts: Vec<crate::ReceiptHandle> =
+            got.iter().map(|m| m.receipt.clone()).collect();
+        receipts.insert(1, crate::ReceiptHandle("not-a-receipt".into()));
+        let results = f.queue.delete_batch(&receipts).await.unwrap();
+        assert_eq!(results.len(), 4);
+        assert!(
+            results[0].is_ok() && results[2].is_ok() && results[3].is_ok(),
+            "{results:?}"
+        );
+        assert!(
+            matches!(results[1], Err(QueueError::ReceiptInvalid)),
+            "{results:?}"
+        );
+        let start = Instant::now();
+        while f.queue.depth().await.unwrap() != crate::QueueDepth::default() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "batch-deleted messages remain"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let too_many: Vec<crate::ReceiptHandle> = (0..11)
+            .map(|i| crate::ReceiptHandle(format!("r{i}")))
+            .collect();
+        assert!(matches!(
+            f.queue.delete_batch(&too_many).await,
+            Err(QueueError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            f.queue.delete_batch(&[]).await,
+            Err(QueueError::InvalidArgument(_))
+        ));
     }
 
     /// SQS refuses batches above ten; every backend does the same.
