@@ -13,8 +13,6 @@ use stapel_store::{
 };
 use std::time::Duration;
 
-/// SQS's limits, checked here so a bad call fails the same way as on the embedded queue.
-
 /// A queue's redrive policy: where messages go after too many deliveries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedrivePolicy {

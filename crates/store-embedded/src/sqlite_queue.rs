@@ -19,8 +19,6 @@ use tokio::sync::Notify;
 /// How often a long poll re-checks the table: other processes' sends cannot wake us directly.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// SQS's limits, kept so code tested here behaves the same on SQS.
-
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queue_messages (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
