@@ -90,6 +90,7 @@ async fn sqs_queue() -> QueueFixture {
         queue: Arc::new(queue),
         dead_letter: Arc::new(dead_letter),
         max_receives,
+        may_deliver_duplicates: true,
         guard: Box::new(()),
     }
 }

@@ -32,6 +32,7 @@ async fn sqlite_queue() -> QueueFixture {
         queue: Arc::new(queue),
         dead_letter: Arc::new(dead_letter),
         max_receives,
+        may_deliver_duplicates: false,
         guard: Box::new(dir),
     }
 }

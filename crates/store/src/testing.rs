@@ -31,6 +31,10 @@ pub struct QueueFixture {
     pub dead_letter: Arc<dyn JobQueue>,
     /// The redrive setting the queue was built with (small, e.g. 2, to keep tests fast).
     pub max_receives: u32,
+    /// True for SQS standard queues, which promise at-least-once delivery only: "occasionally
+    /// more than one copy of a message is delivered", even to concurrent consumers within the
+    /// visibility timeout. The embedded queue never does that, and its tests say so.
+    pub may_deliver_duplicates: bool,
     /// Dropped after the test.
     pub guard: Box<dyn Any + Send>,
 }
@@ -447,23 +451,33 @@ pub mod queue {
         for i in 0..n {
             f.queue.send(message(&format!("c-{i}"))).await.unwrap();
         }
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let deliveries = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         for _ in 0..4 {
             let queue = f.queue.clone();
-            let seen = seen.clone();
+            let deliveries = deliveries.clone();
             tasks.push(tokio::spawn(async move {
                 let start = Instant::now();
                 while start.elapsed() < Duration::from_secs(20) {
                     let mut opts = options(60, 1);
                     opts.max_messages = 3;
                     let got = queue.receive(&opts).await.unwrap();
-                    if got.is_empty() && seen.lock().unwrap().len() >= n {
+                    let distinct = deliveries
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .collect::<HashSet<&String>>()
+                        .len();
+                    if got.is_empty() && distinct >= n {
                         break;
                     }
                     for m in got {
-                        queue.delete(&m.receipt).await.unwrap();
-                        seen.lock().unwrap().push(m.body);
+                        match queue.delete(&m.receipt).await {
+                            // A duplicate copy's receipt may be refused once the other is gone.
+                            Ok(()) | Err(QueueError::ReceiptInvalid) => {}
+                            Err(error) => panic!("delete failed: {error}"),
+                        }
+                        deliveries.lock().unwrap().push(m.body);
                     }
                 }
             }));
@@ -471,10 +485,12 @@ pub mod queue {
         for task in tasks {
             task.await.unwrap();
         }
-        let seen = seen.lock().unwrap();
-        let distinct: HashSet<&String> = seen.iter().collect();
-        assert_eq!(seen.len(), n, "some message was delivered twice or lost");
-        assert_eq!(distinct.len(), n);
+        let deliveries = deliveries.lock().unwrap();
+        let distinct: HashSet<&String> = deliveries.iter().collect();
+        assert_eq!(distinct.len(), n, "some message was lost");
+        if !f.may_deliver_duplicates {
+            assert_eq!(deliveries.len(), n, "some message was delivered twice");
+        }
     }
 
     /// Depth counts waiting and in-flight messages.
