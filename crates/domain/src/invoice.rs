@@ -32,6 +32,9 @@ pub enum Source {
     Ubl,
     /// A UN/CEFACT Cross Industry Invoice (Factur-X, ZUGFeRD, XRechnung CII).
     Cii,
+    /// An Italian FatturaPA (`FatturaElettronica`), the format of the SdI exchange.
+    #[serde(rename = "fatturapa")]
+    FatturaPa,
 }
 
 /// One VAT rate's share of the invoice (EN 16931 BG-23).

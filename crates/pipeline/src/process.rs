@@ -3,10 +3,18 @@
 //! The format is decided from the content, never from the file name. PDF text extraction runs in
 //! a limited child process (see `stapel_extract::isolation`), so a parser panic, endless loop or
 //! memory blow-up on a hostile file fails that document, not the worker.
+//!
+//! Structured e-invoices are read exactly, never through the text layer: XML (UBL, CII,
+//! ZUGFeRD 1.0) goes straight to `stapel_einvoice`, and a PDF is first searched for an embedded
+//! e-invoice (Factur-X, ZUGFeRD, XRechnung hybrids). That attachment lookup runs in this process,
+//! because it only walks the catalog and inflates bounded streams; it is guarded by a byte scan
+//! (PDFs without attachment markers or object streams never reach the parser), a size bound and
+//! `catch_unwind`, and any trouble there falls back to the isolated text path.
 
 use serde::{Deserialize, Serialize};
 use stapel_booking::{propose_booking, ChartOfAccounts};
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
+use stapel_einvoice::{read_einvoice_xml, read_hybrid_pdf, EInvoice, HybridPdfLimits, XmlLimits};
 use stapel_extract::{
     extract_pdf_text, extract_pdf_text_isolated, parse_invoice_text, ExtractError, IsolationError,
     IsolationLimits, PdfLimits,
@@ -69,19 +77,43 @@ impl JobFailure {
 pub enum DocumentFormat {
     /// A PDF (`%PDF-` header).
     Pdf,
+    /// XML (after an optional byte order mark and white space, a `<`); e-invoices.
+    Xml,
     /// Anything else.
     Unsupported,
 }
 
 /// Sniff the format from the first bytes. PDF readers accept the header anywhere in the first
-/// kilobyte, so we do too.
+/// kilobyte, so we do too; that check comes first, so a PDF is never taken for XML.
 pub fn detect_format(bytes: &[u8]) -> DocumentFormat {
     let head = &bytes[..bytes.len().min(1024)];
     if head.windows(5).any(|window| window == b"%PDF-") {
         DocumentFormat::Pdf
+    } else if stapel_einvoice::looks_like_xml(bytes) {
+        DocumentFormat::Xml
     } else {
         DocumentFormat::Unsupported
     }
+}
+
+/// Log the calculation rules an e-invoice breaks. The invoice itself carries them only as lowered
+/// confidence on the totals, which makes the booking ask for review.
+fn log_einvoice(einvoice: &EInvoice) {
+    tracing::info!(
+        format = ?einvoice.format,
+        attachment = einvoice.attachment.as_deref(),
+        violations = einvoice.violations.len(),
+        "read a structured e-invoice"
+    );
+    for violation in &einvoice.violations {
+        tracing::warn!(rule = violation.rule, "{}", violation.message);
+    }
+}
+
+fn propose(invoice: ExtractedInvoice, chart: &ChartOfAccounts) -> DocumentResult {
+    let proposal = propose_booking(&invoice, chart);
+    debug_assert!(proposal.is_balanced());
+    DocumentResult { invoice, proposal }
 }
 
 fn extract_failure(error: ExtractError) -> JobFailure {
@@ -111,13 +143,31 @@ pub fn process_document(
     }
     match detect_format(bytes) {
         DocumentFormat::Pdf => {}
+        DocumentFormat::Xml => {
+            let einvoice = read_einvoice_xml(bytes, &XmlLimits::default())
+                .map_err(|error| JobFailure::permanent(error.code(), error.to_string()))?;
+            log_einvoice(&einvoice);
+            return Ok(propose(einvoice.invoice, chart));
+        }
         DocumentFormat::Unsupported => {
             return Err(JobFailure::permanent(
                 "document.unsupported_format",
-                "the file is not a PDF; this version reads text-layer PDFs only \
-                 (e-invoice XML and images come in later versions)",
+                "the file is neither a PDF nor XML; this version reads text-layer PDFs and \
+                 e-invoice XML (images come in a later version)",
             ))
         }
+    }
+    // A hybrid PDF's attachment is the invoice; its pages are only a rendering of it.
+    match read_hybrid_pdf(bytes, &HybridPdfLimits::default(), &XmlLimits::default()) {
+        Ok(Some(einvoice)) => {
+            log_einvoice(&einvoice);
+            return Ok(propose(einvoice.invoice, chart));
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(
+            code = error.code(),
+            "ignoring the PDF's embedded e-invoice, reading its text instead: {error}"
+        ),
     }
     let text = match runner {
         PdfTextRunner::Isolated { program, limits } => {
@@ -127,9 +177,7 @@ pub fn process_document(
     }
     .map_err(extract_failure)?;
     let invoice = parse_invoice_text(&text.full_text());
-    let proposal = propose_booking(&invoice, chart);
-    debug_assert!(proposal.is_balanced());
-    Ok(DocumentResult { invoice, proposal })
+    Ok(propose(invoice, chart))
 }
 
 #[cfg(test)]
@@ -143,10 +191,12 @@ mod tests {
             detect_format(b"\xEF\xBB\xBF  %PDF-1.4"),
             DocumentFormat::Pdf
         );
+        assert_eq!(detect_format(b"<?xml version='1.0'?>"), DocumentFormat::Xml);
         assert_eq!(
-            detect_format(b"<?xml version='1.0'?>"),
-            DocumentFormat::Unsupported
+            detect_format(b"\xEF\xBB\xBF\n <Invoice/>"),
+            DocumentFormat::Xml
         );
+        assert_eq!(detect_format(b"PK\x03\x04"), DocumentFormat::Unsupported);
         assert_eq!(detect_format(b""), DocumentFormat::Unsupported);
     }
 
@@ -160,10 +210,83 @@ mod tests {
             ("document.empty", false)
         );
         let xml = process_document(b"<Invoice/>", &runner, &chart).unwrap_err();
-        assert_eq!(xml.error.code, "document.unsupported_format");
+        assert_eq!(
+            (xml.error.code.as_str(), xml.retryable),
+            ("einvoice.unsupported_document", false)
+        );
+        let zip = process_document(b"PK\x03\x04", &runner, &chart).unwrap_err();
+        assert_eq!(zip.error.code, "document.unsupported_format");
         let truncated = process_document(b"%PDF-1.4\n1 0 obj <<", &runner, &chart).unwrap_err();
         assert!(truncated.error.code.starts_with("pdf."), "{truncated:?}");
         assert!(!truncated.retryable);
+    }
+
+    fn einvoice_fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../einvoice/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_xml_einvoice_is_read_exactly_and_booked() {
+        let chart = ChartOfAccounts::generic();
+        let ubl = einvoice_fixture("ubl_credit_note.xml");
+        let result = process_document(&ubl, &PdfTextRunner::InProcess, &chart).unwrap();
+        assert_eq!(result.invoice.source, stapel_domain::Source::Ubl);
+        assert_eq!(
+            result.invoice.document_type,
+            stapel_domain::DocumentType::CreditNote
+        );
+        assert!(result.proposal.is_balanced());
+        let cii = einvoice_fixture("cii_allowances_charges.xml");
+        let result = process_document(&cii, &PdfTextRunner::InProcess, &chart).unwrap();
+        assert_eq!(result.invoice.source, stapel_domain::Source::Cii);
+        assert_eq!(result.invoice.vat_breakdown.len(), 2);
+        assert!(result.proposal.is_balanced());
+    }
+
+    #[test]
+    fn hostile_or_foreign_xml_fails_permanently_with_its_code() {
+        let chart = ChartOfAccounts::generic();
+        let laughs = b"<?xml version='1.0'?><!DOCTYPE a [<!ENTITY a 'aaaa'>]><a>&a;</a>";
+        let failure = process_document(laughs, &PdfTextRunner::InProcess, &chart).unwrap_err();
+        assert_eq!(
+            (failure.error.code.as_str(), failure.retryable),
+            ("einvoice.dtd_forbidden", false)
+        );
+        let html = process_document(b"  <html/>", &PdfTextRunner::InProcess, &chart).unwrap_err();
+        assert_eq!(html.error.code, "einvoice.unsupported_document");
+    }
+
+    #[test]
+    fn a_hybrid_pdf_is_read_from_its_attachment_not_its_text() {
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/real/EN16931_Rechnungskorrektur.pdf"
+        ))
+        .unwrap();
+        let result =
+            process_document(&pdf, &PdfTextRunner::InProcess, &ChartOfAccounts::generic()).unwrap();
+        let invoice = &result.invoice;
+        assert_eq!(invoice.source, stapel_domain::Source::Cii);
+        // The figures of samples/real/EN16931_Rechnungskorrektur.expected.json (read by hand).
+        assert_eq!(invoice.invoice_number.as_deref(), Some("RK21012345"));
+        assert_eq!(
+            invoice.net_total.map(|v| v.to_string()).as_deref(),
+            Some("-7.67")
+        );
+        assert_eq!(
+            invoice.vat_total.map(|v| v.to_string()).as_deref(),
+            Some("-1.12")
+        );
+        assert_eq!(
+            invoice.gross_total.map(|v| v.to_string()).as_deref(),
+            Some("-8.79")
+        );
+        assert_eq!(invoice.confidence.get("gross_total"), Some(&1.0));
+        assert!(result.proposal.is_balanced());
     }
 
     #[test]
