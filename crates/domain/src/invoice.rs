@@ -48,6 +48,20 @@ pub struct VatBreakdown {
     pub amount: Decimal,
 }
 
+/// A document-level allowance (a discount) or charge (freight, packing), EN 16931 BG-20/BG-21.
+/// Line-level ones are already inside the line amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowanceCharge {
+    /// True for a charge (adds to the net total), false for an allowance (subtracts).
+    pub charge: bool,
+    /// The amount, positive as stated.
+    pub amount: Decimal,
+    /// Why, as stated (`Sondernachlass`, `Versandkosten`).
+    pub reason: Option<String>,
+    /// VAT rate in percent that applies to it, if stated.
+    pub vat_rate: Option<Decimal>,
+}
+
 /// One invoice line as printed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InvoiceLine {
@@ -98,6 +112,12 @@ pub struct ExtractedInvoice {
     pub iban: Option<String>,
     /// The invoice lines, when they could be read.
     pub lines: Vec<InvoiceLine>,
+    /// Document-level allowances and charges, when stated (structured invoices).
+    #[serde(default)]
+    pub allowances_charges: Vec<AllowanceCharge>,
+    /// The payment terms as written (`Zahlbar innerhalb 30 Tagen netto ...`).
+    #[serde(default)]
+    pub payment_terms: Option<String>,
     /// How sure the extractor is of each field it filled, from 0 to 1, keyed by field name.
     pub confidence: BTreeMap<String, f32>,
 }

@@ -15,7 +15,9 @@ mod proposal;
 pub use document::{
     AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, ParseIdError,
 };
-pub use invoice::{DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown};
+pub use invoice::{
+    AllowanceCharge, DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown,
+};
 pub use job::{JobDecodeError, JobMessage, JOB_MESSAGE_VERSION};
 pub use money::Decimal;
 pub use proposal::{BookingProposal, ProposalLine};

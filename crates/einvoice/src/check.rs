@@ -80,6 +80,35 @@ pub(crate) fn check_totals(
         &["net_total"],
     );
     let zero = Decimal::ZERO;
+    for (rule, is_charge, declared_total, description) in [
+        (
+            "BR-CO-11",
+            false,
+            declared.allowance_total,
+            "sum of document allowances (BT-107)",
+        ),
+        (
+            "BR-CO-12",
+            true,
+            declared.charge_total,
+            "sum of document charges (BT-108)",
+        ),
+    ] {
+        let entries: Vec<Decimal> = invoice
+            .allowances_charges
+            .iter()
+            .filter(|entry| entry.charge == is_charge)
+            .map(|entry| entry.amount)
+            .collect();
+        let sum = (!entries.is_empty())
+            .then(|| {
+                entries
+                    .iter()
+                    .try_fold(zero, |sum, amount| sum.checked_add(*amount))
+            })
+            .flatten();
+        require(rule, declared_total, sum, description, &["net_total"]);
+    }
     let expected_net = declared.line_total.and_then(|lines| {
         lines
             .checked_sub(declared.allowance_total.unwrap_or(zero))?

@@ -9,7 +9,7 @@ use crate::xml::{cefact_date, child, children, decimal, decimal_at, path, text, 
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{AllowanceCharge, InvoiceLine, Source, VatBreakdown};
 
 /// The element names that differ between CII D16B and ZUGFeRD 1.0.
 pub(crate) struct Dialect {
@@ -102,6 +102,22 @@ pub(crate) fn read(root: Node<'_, '_>, dialect: &Dialect) -> Reading {
             })
         })
         .collect();
+
+    // BG-20/BG-21 at document level; line-level ones sit inside the lines.
+    invoice.allowances_charges = children(settlement, "SpecifiedTradeAllowanceCharge")
+        .filter_map(|entry| {
+            Some(AllowanceCharge {
+                charge: text_at(entry, &["ChargeIndicator", "Indicator"])?
+                    .eq_ignore_ascii_case("true"),
+                amount: decimal_at(entry, &["ActualAmount"])?,
+                reason: text_at(entry, &["Reason"]),
+                vat_rate: decimal_at(entry, &["CategoryTradeTax", dialect.rate]),
+            })
+        })
+        .collect();
+    // BT-20.
+    invoice.payment_terms = children(settlement, "SpecifiedTradePaymentTerms")
+        .find_map(|terms| text_at(terms, &["Description"]));
 
     let currency = invoice.currency.clone();
     if let Some(summation) = child(settlement, dialect.summation) {

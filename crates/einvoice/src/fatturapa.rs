@@ -11,7 +11,7 @@ use crate::xml::{child, children, decimal, decimal_at, iso_date, path, text, tex
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{DocumentType, InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown};
 
 /// `TipoDocumento` codes that are credit notes: TD04 (nota di credito). TD08 (nota di credito
 /// semplificata) too.
@@ -46,6 +46,18 @@ pub(crate) fn read(root: Node<'_, '_>) -> Reading {
         invoice.issue_date = child(general, "Data").and_then(iso_date);
         invoice.currency = text_at(general, &["Divisa"]);
         invoice.gross_total = decimal_at(general, &["ImportoTotaleDocumento"]);
+        // Document-level discounts (SC, sconto) and surcharges (MG, maggiorazione) with an
+        // amount; a percentage alone names no figure to book.
+        invoice.allowances_charges = children(general, "ScontoMaggiorazione")
+            .filter_map(|entry| {
+                Some(AllowanceCharge {
+                    charge: text_at(entry, &["Tipo"])? == "MG",
+                    amount: decimal_at(entry, &["Importo"])?,
+                    reason: None,
+                    vat_rate: None,
+                })
+            })
+            .collect();
     }
 
     if let Some(goods) = child(body, "DatiBeniServizi") {
@@ -79,6 +91,15 @@ pub(crate) fn read(root: Node<'_, '_>) -> Reading {
         }
     }
 
+    // TP01 instalments, TP02 full payment, TP03 advance (the codes of the SdI specification).
+    invoice.payment_terms = children(body, "DatiPagamento")
+        .find_map(|payment| text_at(payment, &["CondizioniPagamento"]))
+        .map(|code| match code.as_str() {
+            "TP01" => "TP01: pagamento a rate (payment in instalments)".to_owned(),
+            "TP02" => "TP02: pagamento completo (payment in full)".to_owned(),
+            "TP03" => "TP03: anticipo (advance payment)".to_owned(),
+            _ => code,
+        });
     // Payment: the earliest due date, the sum of the instalments, the first payee IBAN.
     let instalments: Vec<Node> = children(body, "DatiPagamento")
         .flat_map(|payment| children(payment, "DettaglioPagamento"))

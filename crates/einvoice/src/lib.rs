@@ -164,6 +164,8 @@ impl Reading {
             ("vat_breakdown", !invoice.vat_breakdown.is_empty()),
             ("iban", invoice.iban.is_some()),
             ("lines", !invoice.lines.is_empty()),
+            ("allowances_charges", !invoice.allowances_charges.is_empty()),
+            ("payment_terms", invoice.payment_terms.is_some()),
         ];
         let confidence = filled
             .into_iter()

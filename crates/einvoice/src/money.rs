@@ -55,6 +55,10 @@ pub(crate) fn canonicalise(invoice: &mut ExtractedInvoice) {
         entry.base = to_scale(entry.base, scale);
         entry.amount = to_scale(entry.amount, scale);
     }
+    for entry in &mut invoice.allowances_charges {
+        entry.amount = to_scale(entry.amount, scale);
+        entry.vat_rate = entry.vat_rate.map(|rate| rate.normalize());
+    }
     for line in &mut invoice.lines {
         line.quantity = line.quantity.map(|quantity| quantity.normalize());
         line.unit_price = line.unit_price.map(|price| price.normalize());

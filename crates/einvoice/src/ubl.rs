@@ -5,7 +5,7 @@ use crate::xml::{child, children, decimal, decimal_at, iso_date, path, text, tex
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{DocumentType, InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown};
 
 /// Map a UBL document whose root is `Invoice` or `CreditNote`.
 pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
@@ -94,6 +94,21 @@ pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
     invoice.iban = children(root, "PaymentMeans")
         .find_map(|means| text_at(means, &["PayeeFinancialAccount", "ID"]))
         .map(|id| crate::normalise_identifier(&id));
+
+    // BG-20/BG-21 at document level; line-level ones sit inside the lines.
+    invoice.allowances_charges = children(root, "AllowanceCharge")
+        .filter_map(|entry| {
+            Some(AllowanceCharge {
+                charge: text_at(entry, &["ChargeIndicator"])?.eq_ignore_ascii_case("true"),
+                amount: decimal_at(entry, &["Amount"])?,
+                reason: text_at(entry, &["AllowanceChargeReason"]),
+                vat_rate: decimal_at(entry, &["TaxCategory", "Percent"]),
+            })
+        })
+        .collect();
+    // BT-20.
+    invoice.payment_terms =
+        children(root, "PaymentTerms").find_map(|terms| text_at(terms, &["Note"]));
 
     let line_name = if is_credit_note {
         "CreditNoteLine"

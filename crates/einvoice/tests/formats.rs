@@ -47,7 +47,9 @@ fn check(case: &Case) {
     // Every contract field is covered by the table, so a new field must be added here.
     for key in actual.as_object().unwrap().keys() {
         assert!(
-            expected.contains_key(key) || key == "lines" || key == "confidence",
+            expected.contains_key(key)
+                || ["lines", "confidence", "allowances_charges", "payment_terms"]
+                    .contains(&key.as_str()),
             "{}: field {key} has no expectation",
             case.file
         );
@@ -416,4 +418,71 @@ fn a_fatturapa_batch_reads_the_first_invoice_and_says_so() {
     let rules: Vec<&str> = einvoice.violations.iter().map(|v| v.rule).collect();
     assert!(rules.contains(&"FPA-LOTTO"), "{:?}", einvoice.violations);
     assert!(einvoice.invoice.confidence["invoice_number"] < 1.0);
+}
+
+/// Document-level allowances and charges and the payment terms, from the same invoice in CII
+/// and in its UBL conversion (ZUGFeRD corpus `EN16931_Rabatte`).
+#[test]
+fn allowances_charges_and_payment_terms_read_the_same_in_ubl_and_cii() {
+    let expected = json!({
+        "allowances_charges": [
+            {"charge": false, "amount": "1.00", "reason": "Sondernachlass", "vat_rate": "19"},
+            {"charge": false, "amount": "13.73", "reason": "Sondernachlass", "vat_rate": "7"},
+            {"charge": true, "amount": "5.80", "reason": "Versandkosten", "vat_rate": "7"},
+        ],
+        "payment_terms": "Zahlbar innerhalb 30 Tagen netto bis 04.07.2018, 3% Skonto innerhalb 10 Tagen bis 15.06.2018",
+    });
+    for file in ["cii_allowances_charges.xml", "ubl_allowances_charges.xml"] {
+        let einvoice = read_einvoice_xml(&fixture(file), &XmlLimits::default()).unwrap();
+        assert!(
+            einvoice.violations.is_empty(),
+            "{file}: {:?}",
+            einvoice.violations
+        );
+        let actual = serde_json::to_value(&einvoice.invoice).unwrap();
+        assert_eq!(
+            actual["allowances_charges"], expected["allowances_charges"],
+            "{file}"
+        );
+        assert_eq!(actual["payment_terms"], expected["payment_terms"], "{file}");
+        assert_eq!(
+            einvoice.invoice.confidence["allowances_charges"], 1.0,
+            "{file}"
+        );
+    }
+    let cii = read_einvoice_xml(
+        &fixture("cii_allowances_charges.xml"),
+        &XmlLimits::default(),
+    )
+    .unwrap();
+    let ubl = read_einvoice_xml(
+        &fixture("ubl_allowances_charges.xml"),
+        &XmlLimits::default(),
+    )
+    .unwrap();
+    let mut ubl_invoice = ubl.invoice.clone();
+    ubl_invoice.source = cii.invoice.source;
+    assert_eq!(
+        ubl_invoice, cii.invoice,
+        "the UBL conversion reads like the CII original"
+    );
+}
+
+/// BR-CO-11: a declared allowance total that its allowances do not add up to is reported.
+#[test]
+fn allowances_that_do_not_add_up_to_their_total_are_reported() {
+    let xml = String::from_utf8(fixture("ubl_allowances_charges.xml")).unwrap();
+    let broken = xml.replacen(
+        "<cbc:Amount currencyID=\"EUR\">13.73</cbc:Amount>",
+        "<cbc:Amount currencyID=\"EUR\">12.73</cbc:Amount>",
+        1,
+    );
+    assert_ne!(
+        broken, xml,
+        "the fixture holds the allowance the test edits"
+    );
+    let einvoice = read_einvoice_xml(broken.as_bytes(), &XmlLimits::default()).unwrap();
+    let rules: Vec<&str> = einvoice.violations.iter().map(|v| v.rule).collect();
+    assert!(rules.contains(&"BR-CO-11"), "{rules:?}");
+    assert!(einvoice.invoice.confidence["net_total"] < 1.0);
 }

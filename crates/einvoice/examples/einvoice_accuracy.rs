@@ -5,7 +5,7 @@
 //! Also compares the UBL and CII versions of the same invoice (zugferd-corpus) and the XML
 //! embedded in each hybrid PDF against its stand-alone copy.
 //!
-//! Run: `cargo run -p stapel-einvoice --example accuracy [DATA_DIR]`. Skips with a message when
+//! Run: `cargo run -p stapel-einvoice --example einvoice_accuracy [DATA_DIR]`. Skips with a message when
 //! the folder is absent, so it never fails a checkout without the shared data.
 
 use roxmltree::{Document, Node};
