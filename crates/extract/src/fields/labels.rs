@@ -102,11 +102,13 @@ const LABELS: &[LabelSpec] = &[
         "de",
         r"\bgutschrifts?\s*-?\s*(?:nummer|nr\.?)",
     ),
-    // "Handelsrechnung (380) 05.03.2018 Nr. 471102": title, then a number label.
+    // "Handelsrechnung (380) 05.03.2018 Nr. 471102", "Rechnung des Versicherers (575)
+    // 06.12.2018 Nr. 01.234.567.8-2018-1": a title (any compound ending in -rechnung, as in
+    // Schluss-, Miet-, Teilrechnung), then a number label.
     strong(
         InvoiceNumber,
         "de",
-        r"\b(?:handels)?(?:rechnung|rechnungskorrektur|gutschrift)\b[^:\n]{0,30}?\bnr\.?",
+        r"\b\p{L}*(?:rechnung|rechnungskorrektur|gutschrift)\b[^:\n]{0,50}?\bnr\.?",
     ),
     strong(
         InvoiceNumber,
@@ -248,7 +250,7 @@ const LABELS: &[LabelSpec] = &[
     strong(
         GrossTotal,
         "en",
-        r"\btotal\s+(?:incl(?:uding|\.)?\s*(?:of\s+)?vat|amount|gross|invoice\s+amount)\b|\binvoice\s+total|\bgrand\s+total|\bgross\s+(?:amount|total)",
+        r"\btotal\s+(?:(?:[€£$]|EUR|GBP|USD)\s+)?(?:incl(?:uding|\.)?\s*(?:of\s+)?vat|amount|gross|invoice\s+amount)\b|\binvoice\s+total|\bgrand\s+total|\bgross\s+(?:amount|total)",
     ),
     strong(
         GrossTotal,
@@ -428,12 +430,49 @@ pub(crate) struct LabelMatch {
     pub(crate) end: usize,
 }
 
+/// Words that turn an invoice-number or invoice-date label into a reference to another
+/// document: "N° de facture associée", "Original invoice number", "ursprüngliche Rechnung". The
+/// value after such a label is real, but it is not this document's, so the label must not count.
+static REFERENCE_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(?:\b(?:original|related|referenced|previous|preceding|corrected|ursprüngliche[nr]?|vorherige[nr]?|bezogene[nr]?|korrigierte[nr]?|oorspronkelijke|originele|gerelateerde|oprindelige|originale|precedente|di\s+riferimento|d['’]origine)\s*)$",
+    )
+    .expect("valid regex")
+});
+static REFERENCE_AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^\s*(?:associ[ée]e|d['’]origine|initiale|originale|pr[ée]c[ée]dente|rectifi[ée]e|r[ée]f[ée]renc[ée]e|de\s+r[ée]f[ée]rence|di\s+riferimento|originale|of\s+(?:the\s+)?original|being\s+corrected)\b",
+    )
+    .expect("valid regex")
+});
+
+/// Words that, inside a "Rechnung … Nr." label, show the number is another one: "Rechnung
+/// unter Angabe der Kunden Nr.", "Rechnung zum Auftrag Nr.".
+static OTHER_NUMBER_INSIDE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)kunde|auftrag|bestell|liefer|vertrag|konto|mandat|steuer|referenz|order|customer|angabe",
+    )
+    .expect("valid regex")
+});
+
 /// The labels in a trimmed line, without overlaps (longest wins), ordered by position.
 pub(crate) fn find_labels(line: &str) -> Vec<LabelMatch> {
     let mut candidates = Vec::new();
+    // Spans of labels that name another document; shorter labels inside them ("Date" in "Date
+    // de facture associée") must not count either.
+    let mut reference_spans: Vec<(usize, usize)> = Vec::new();
     for label in COMPILED.iter() {
         for found in label.regex.find_iter(line) {
             if found.is_empty() {
+                continue;
+            }
+            let names_another_document =
+                matches!(label.kind, LabelKind::InvoiceNumber | LabelKind::IssueDate)
+                    && (REFERENCE_BEFORE.is_match(&line[..found.start()])
+                        || REFERENCE_AFTER.is_match(&line[found.end()..])
+                        || OTHER_NUMBER_INSIDE.is_match(found.as_str()));
+            if names_another_document {
+                reference_spans.push((found.start(), found.end()));
                 continue;
             }
             candidates.push(LabelMatch {
@@ -444,6 +483,11 @@ pub(crate) fn find_labels(line: &str) -> Vec<LabelMatch> {
             });
         }
     }
+    candidates.retain(|candidate| {
+        reference_spans
+            .iter()
+            .all(|(start, end)| candidate.end <= *start || *end <= candidate.start)
+    });
     // Longest first; among equals, strong before weak, then earlier.
     candidates.sort_by(|a, b| {
         (b.end - b.start)
@@ -493,6 +537,36 @@ mod tests {
         assert_eq!(kinds("Facture n° F-2026-1109"), [InvoiceNumber]);
         assert_eq!(kinds("I alt 3.581,25 kr."), [GrossTotal]);
         assert_eq!(kinds("Net à payer 1 986,00 €"), [AmountDue]);
+        assert_eq!(kinds("Total € Incl. VAT 681.87"), [GrossTotal]);
+    }
+
+    #[test]
+    fn labels_of_a_referenced_document_do_not_count() {
+        assert!(kinds("N° DE FACTURE ASSOCIÉE : F20180003").is_empty());
+        assert!(kinds("DATE DE FACTURE ASSOCIÉE : 30/11/2018").is_empty());
+        assert!(kinds("Original invoice number: INV-17").is_empty());
+        assert!(kinds("Ursprüngliche Rechnungsnummer 4711").is_empty());
+        assert_eq!(kinds("N° de facture : F20180027"), [InvoiceNumber]);
+    }
+
+    #[test]
+    fn a_title_before_another_number_is_not_a_number_label() {
+        assert!(
+            !kinds("Bitte bei Zahlung der Rechnung die Kunden Nr. 4711 angeben")
+                .contains(&InvoiceNumber)
+        );
+        assert!(!kinds("Rechnung zum Auftrag Nr. 2018-51112").contains(&InvoiceNumber));
+    }
+
+    #[test]
+    fn compound_titles_announce_the_number() {
+        for line in [
+            "Schlussrechnung Bau (877) 25.04.2018 Nr. 181301674 vom",
+            "Mietrechnung (387) 01.10.2018 Nr. 9314110911/00/M/00/N vom",
+            "Rechnung des Versicherers (575) 06.12.2018 Nr. 01.234.567.8-2018-1 vom",
+        ] {
+            assert_eq!(kinds(line), [InvoiceNumber], "{line}");
+        }
     }
 
     #[test]

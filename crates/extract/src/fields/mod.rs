@@ -4,7 +4,16 @@
 //! English, Dutch, German, Danish, Italian and French); the value is read after the label on the
 //! same line, or on the next line when the label stands alone. Amounts are parsed by
 //! [`numbers`], dates by [`dates`], VAT numbers and IBANs by [`ids`]. The totals are then decided
-//! together by [`totals`]: `net + vat = gross` is evidence, and raises confidence.
+//! together by [`totals`]: `net + vat = gross` is evidence, and raises confidence. Line items
+//! come from [`line_items`], where `quantity × unit price = net` is the evidence per row and
+//! "lines sum to the net total" sets the confidence of the whole list.
+//!
+//! A wrong value is worse than a missing one, so several rules exist only to refuse: labels that
+//! name another document ("N° de facture associée") do not count, an IBAN in a direct-debit
+//! context or labelled as the buyer's is not the payee's, and a VAT number in a tax
+//! representative's block is not the supplier's. Values that are only inferred (a due date
+//! computed from "payable within 30 days", a number from a bare "Invoice 103767" title) get a
+//! lower confidence than printed, labelled ones.
 //!
 //! **Invariant:** never panics, on any input (see the property test).
 //! **Invariant:** never invents a value: a field it cannot read stays `None`.
@@ -12,6 +21,7 @@
 mod dates;
 mod ids;
 mod labels;
+mod line_items;
 mod numbers;
 mod parties;
 mod totals;
@@ -39,13 +49,19 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
 
     invoice.document_type = document.document_type();
 
-    if let Some((number, score)) = document.invoice_number() {
+    let title_number = document.title_number();
+    if let Some((number, score)) = document.invoice_number().or_else(|| {
+        title_number
+            .as_ref()
+            .map(|(number, _)| (number.clone(), TITLE_NUMBER))
+    }) {
         invoice.invoice_number = Some(number);
         set_confidence("invoice_number", score);
     }
     let issue = document
         .date_for(LabelKind::IssueDate)
-        .or_else(|| document.date_on_number_line());
+        .or_else(|| document.date_on_number_line())
+        .or_else(|| document.date_below_title(title_number.as_ref()?.1));
     if let Some(found) = issue {
         invoice.issue_date = Some(found.date);
         set_confidence("issue_date", found.confidence);
@@ -57,6 +73,12 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
             "due_date",
             if before_issue { 0.3 } else { found.confidence },
         );
+    } else if let Some(issue) = invoice.issue_date {
+        // "Payable within 30 days": a computed date, so less sure than a printed one.
+        if let Some(days) = document.payment_days() {
+            invoice.due_date = issue.checked_add_days(chrono::Days::new(days));
+            set_confidence("due_date", TERMS_DUE_DATE);
+        }
     }
 
     let (candidates, breakdown_lines, single_rate) = document.amount_candidates();
@@ -75,11 +97,20 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
     }
     invoice.vat_breakdown = totals.breakdown.clone();
     if invoice.vat_breakdown.is_empty() {
-        if let Some(entry) =
-            single_rate.and_then(|rate| totals::single_rate_breakdown(rate, &totals))
-        {
+        // Without a printed rate, a reconciled VAT total of zero still says the one rate is
+        // 0 % (exempt or reverse charge: "Umsatzsteuerbefreit nach §4 Nr. 10a UStG").
+        let rate = single_rate.or_else(|| {
+            let zero_vat = totals.vat.is_some_and(|vat| vat.value.is_zero());
+            (totals.reconciled && zero_vat).then_some(Decimal::ZERO)
+        });
+        if let Some(entry) = rate.and_then(|rate| totals::single_rate_breakdown(rate, &totals)) {
             invoice.vat_breakdown.push(entry);
         }
+    }
+
+    invoice.lines = line_items::find_line_items(&document.lines, &document.labels, document.style);
+    if !invoice.lines.is_empty() {
+        set_confidence("lines", lines_confidence(&invoice.lines, invoice.net_total));
     }
 
     let line_refs: Vec<&str> = document.lines.iter().map(String::as_str).collect();
@@ -115,6 +146,26 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
     invoice.confidence = confidence;
     invoice
 }
+
+/// Confidence in the line items: high when their net amounts add up to the net total, and no
+/// more than even when they do not or there is no total to check. A sum that misses may mean a
+/// row was missed or misread, but also a document-level allowance or charge ("Abschläge") that
+/// the rows rightly leave out, so it does not go below [`UNRECONCILED_LINES`]: the booking is
+/// made from the totals, and line items that merely fail to add up should not hold it up.
+fn lines_confidence(lines: &[stapel_domain::InvoiceLine], net_total: Option<Decimal>) -> f32 {
+    let sum = lines
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, line| sum.checked_add(line.net_amount?));
+    match (sum, net_total) {
+        (Some(sum), Some(net)) if sum == net => RECONCILED_LINES,
+        _ => UNRECONCILED_LINES,
+    }
+}
+
+/// Confidence of line items whose net amounts add up to the net total.
+const RECONCILED_LINES: f32 = 0.9;
+/// Confidence of line items that do not add up to the net total, or have none to check.
+const UNRECONCILED_LINES: f32 = 0.5;
 
 /// A date chosen for a field.
 struct FoundDate {
@@ -176,6 +227,70 @@ const MAX_FILLER_WORDS: usize = 1;
 static CREDIT_NOTE_NUMBER_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)credit|gutschrift|kredit|avoir|nota\s+di\s+credito")
         .expect("valid regex")
+});
+/// Confidence of an invoice number read from a bare title ("Invoice 103767") with no label.
+const TITLE_NUMBER: f32 = 0.6;
+/// Confidence of an issue date read from a line that holds only a date, right below the title.
+const TITLE_DATE: f32 = 0.5;
+/// How many lines below a title a bare date is read as the issue date.
+const TITLE_DATE_LINES: usize = 2;
+
+/// A title and a number, nothing else: "Invoice 103767", "Rechnung 2026-118", "Facture F-12".
+static TITLE_WITH_NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^(?:tax\s+)?(?:invoice|factuur|rechnung|faktura|fattura|facture|credit\s*note|creditnota|gutschrift|kreditnota|avoir)\s+#?\s*([A-Z0-9][A-Z0-9./_-]*[0-9][A-Z0-9./_-]*)$",
+    )
+    .expect("valid regex")
+});
+
+/// Confidence of a due date computed from "payable within N days" and the issue date.
+const TERMS_DUE_DATE: f32 = 0.5;
+
+/// "zahlbar innerhalb 30 Tagen", "payable within 30 days", "Zahlungsziel: 14 Tage", "net 30",
+/// "binnen 30 dagen", "à 30 jours", "entro 30 giorni", "netto 8 dage".
+static PAYMENT_DAYS: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(?:\b(?:innerhalb(?:\s+von)?|within|binnen|entro|sous|[àa]|dans\s+les|inden(?:\s+for)?|netto|net|zahlungsziel\s*:?|payment\s+terms\s*:?|betalingstermijn\s*:?|betalingsbetingelser\s*:?|termini\s+di\s+pagamento\s*:?)\s+(\d{1,3})\s*(?:tagen|tage|days|dagen|giorni|gg\.?|jours|dage)\b|\bnet\s+(\d{1,3})\b)",
+    )
+    .expect("valid regex")
+});
+/// Cash-discount terms ("3% Skonto innerhalb 10 Tagen") name a shorter period that is not the
+/// due date.
+static CASH_DISCOUNT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)skonto|discount|korting|escompte|sconto|rabat").expect("valid regex")
+});
+
+/// Headings of blocks that name a party other than the supplier: the seller's tax
+/// representative (EN 16931 BG-11) and the buyer's identifiers.
+static OTHER_PARTY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)repr[ée]sentant\s+fiscal|tax\s+representative|fiskalvertreter|steuerlicher\s+vertreter|fiscaal\s+vertegenwoordiger|rappresentante\s+fiscale|skatterepr[æa]sentant|vos\s+identifiants|your\s+identifiers|ihre\s+angaben",
+    )
+    .expect("valid regex")
+});
+
+/// Currency symbols and codes that name a totals line's currency wherever they stand on it.
+static TOTALS_LINE_CURRENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"€|£|\b(?:EUR|GBP|USD|CHF|DKK|SEK|NOK|PLN|CZK|HUF)\b").expect("valid regex")
+});
+
+/// How many lines before an IBAN are read for a direct-debit context.
+const DEBIT_CONTEXT_LINES: usize = 2;
+
+/// Words that say an account will be debited: the IBAN near them is the payer's.
+static DIRECT_DEBIT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)lastschrift|abbuchung|abgebucht|eingezogen|direct\s+debit|debit\s+mandate|\bincasso\b|automatische\s+(?:af|in)schrijving|pr[ée]l[èe]vement|addebito|\bRID\b|\bSDD\b|betalingsservice|trukket\s+fra",
+    )
+    .expect("valid regex")
+});
+/// A label before an IBAN that names the buyer's account ("Käufer-IBAN", "Customer IBAN",
+/// "Ihre Bankverbindung").
+static BUYER_ACCOUNT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)k[äa]ufer|\bkunden?|\bbuyer|\bcustomer|\bdebtor|schuldner|zahlungspflichtige|\bihre?\s+(?:konto|bankverbindung|iban)|\byour\s+(?:account|iban)|\buw\s+(?:rekening|iban)|\bvotre\s+(?:compte|iban)|\bd[ée]biteur|\bklant",
+    )
+    .expect("valid regex")
 });
 static ISO_CURRENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"\b(EUR|GBP|USD|CHF|DKK|SEK|NOK|PLN|CZK|HUF|RON|BGN|ISK)\b")
@@ -297,6 +412,14 @@ impl Document {
                     .find(|date| date.start == 0)
             });
             let Some(date) = date else { continue };
+            // A generic "Date" label followed by words before its date announces some other
+            // date ("DATE DE DEBUT DE PRESTATION : 01/12/2018", "Datum Lieferung").
+            if label.strength == Strength::Weak
+                && date.start >= label.end
+                && filler_words(&self.lines[index][label.end..date.start]) > 0
+            {
+                continue;
+            }
             let mut confidence = match label.strength {
                 Strength::Strong => 0.85,
                 Strength::Weak => 0.6,
@@ -318,6 +441,56 @@ impl Document {
             }
         }
         best.map(|(_, found)| found)
+    }
+
+    /// Without any number label, a line that is only a title and a number-like token
+    /// ("Invoice 103767") names the invoice; returns the number and the title's line.
+    fn title_number(&self) -> Option<(String, usize)> {
+        self.lines.iter().enumerate().find_map(|(index, line)| {
+            let captures = TITLE_WITH_NUMBER.captures(line)?;
+            let number = captures.get(1)?.as_str();
+            dates::find_dates(number)
+                .is_empty()
+                .then(|| (number.to_owned(), index))
+        })
+    }
+
+    /// A line right below the title that holds a date and nothing else ("February 17, 2026"):
+    /// the issue date, when no label names one.
+    fn date_below_title(&self, title_line: usize) -> Option<FoundDate> {
+        self.lines
+            .iter()
+            .skip(title_line + 1)
+            .take(TITLE_DATE_LINES)
+            .find_map(|line| {
+                let found = dates::find_dates(line);
+                let only = found.first().filter(|date| {
+                    found.len() == 1 && date.start == 0 && line[date.end..].trim().is_empty()
+                })?;
+                Some(FoundDate {
+                    date: only.date,
+                    confidence: TITLE_DATE,
+                })
+            })
+    }
+
+    /// The payment period in days from terms like "payable within 30 days", skipping
+    /// cash-discount clauses; the longest period printed wins, since discount periods are the
+    /// shorter ones.
+    fn payment_days(&self) -> Option<u64> {
+        self.lines
+            .iter()
+            .flat_map(|line| line.split([',', ';']))
+            .filter(|clause| !CASH_DISCOUNT.is_match(clause))
+            .flat_map(|clause| PAYMENT_DAYS.captures_iter(clause))
+            .filter_map(|captures| {
+                captures
+                    .get(1)
+                    .or_else(|| captures.get(2))
+                    .and_then(|days| days.as_str().parse::<u64>().ok())
+            })
+            .filter(|days| (1..=180).contains(days))
+            .max()
     }
 
     /// Without an issue-date label, a date on the invoice-number line ("Rechnung 05.03.2018
@@ -428,14 +601,25 @@ impl Document {
         (candidates, breakdown, single_rate)
     }
 
+    /// The supplier's VAT number: labelled ids count more, ids in the customer's block or in
+    /// another party's block (a tax representative, "your identifiers") count against.
     fn supplier_vat_id(&self, customer_block: Option<usize>) -> Option<(String, f32)> {
+        let other_party_blocks: Vec<usize> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| OTHER_PARTY.is_match(line))
+            .map(|(index, _)| index)
+            .collect();
         let mut scores: Vec<(String, i32, usize)> = Vec::new();
         for (index, line) in self.lines.iter().enumerate() {
             let labelled = self.labels[index]
                 .iter()
                 .any(|label| label.kind == LabelKind::VatId);
-            let in_customer_block =
-                customer_block.is_some_and(|block| index >= block && index <= block + 5);
+            let in_customer_block = customer_block
+                .into_iter()
+                .chain(other_party_blocks.iter().copied())
+                .any(|block| index >= block && index <= block + 5);
             let mut found_ids = ids::find_vat_ids(line);
             found_ids.extend(ids::find_danish_cvr(line));
             for found in found_ids {
@@ -456,13 +640,29 @@ impl Document {
         Some((best.0, if distinct == 1 { 0.85 } else { 0.6 }))
     }
 
+    /// The supplier's (payee's) IBAN. An IBAN in the customer's block, labelled as the buyer's,
+    /// or printed in a direct-debit context is the account the money comes *from*, so it is
+    /// never returned as the payee's: a wrong account is worse than none.
     fn iban(&self, customer_block: Option<usize>) -> Option<(String, f32)> {
         let mut scores: Vec<(String, i32, usize)> = Vec::new();
         for (index, line) in self.lines.iter().enumerate() {
             let in_customer_block =
                 customer_block.is_some_and(|block| index >= block && index <= block + 5);
             for found in ids::find_ibans(line) {
-                let score = 1 - i32::from(in_customer_block) * 2;
+                let window_start = index.saturating_sub(DEBIT_CONTEXT_LINES);
+                // Only the clause that holds the IBAN labels it: "op uw rekening. Onze
+                // rekening: IBAN …" is the supplier's.
+                let label = line[..found.start]
+                    .rsplit([';', '·', '|'])
+                    .next()
+                    .and_then(|clause| clause.rsplit(". ").next())
+                    .unwrap_or_default();
+                let debit_context = BUYER_ACCOUNT.is_match(label)
+                    || self.lines[window_start..index]
+                        .iter()
+                        .chain(std::iter::once(line))
+                        .any(|context| DIRECT_DEBIT.is_match(context));
+                let score = 1 - i32::from(in_customer_block) * 2 - i32::from(debit_context) * 4;
                 match scores.iter_mut().find(|(value, ..)| *value == found.value) {
                     Some(entry) => entry.1 += score,
                     None => scores.push((found.value, score, index)),
@@ -473,6 +673,9 @@ impl Document {
         let best = scores
             .into_iter()
             .max_by_key(|(_, score, first_line)| (*score, std::cmp::Reverse(*first_line)))?;
+        if best.1 < 0 {
+            return None;
+        }
         Some((best.0, if distinct == 1 { 0.9 } else { 0.7 }))
     }
 
@@ -486,9 +689,28 @@ impl Document {
             }
         }
         let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-        for masked in &self.masked {
-            for amount in find_amounts(masked, self.style).0 {
+        for (index, masked) in self.masked.iter().enumerate() {
+            let amounts = find_amounts(masked, self.style).0;
+            let mut found_on_line = false;
+            for amount in &amounts {
                 if let Some(code) = amount.currency {
+                    *counts.entry(code).or_default() += 1;
+                    found_on_line = true;
+                }
+            }
+            // "Total € Incl. VAT 681.87": on a totals line, a symbol apart from the amount
+            // still names the amount's currency.
+            let totals_line = self.labels[index].iter().any(|label| {
+                matches!(
+                    label.kind,
+                    LabelKind::NetTotal | LabelKind::GrossTotal | LabelKind::AmountDue
+                )
+            });
+            if totals_line && !found_on_line && !amounts.is_empty() {
+                if let Some(code) = TOTALS_LINE_CURRENCY
+                    .find(masked)
+                    .and_then(|symbol| numbers::currency_code(symbol.as_str()))
+                {
                     *counts.entry(code).or_default() += 1;
                 }
             }

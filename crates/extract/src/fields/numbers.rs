@@ -110,7 +110,8 @@ static AMOUNT_SPACE_GROUPING: LazyLock<regex::Regex> =
 /// Amounts elsewhere: `2 950.00` is two numbers.
 static AMOUNT: LazyLock<regex::Regex> = LazyLock::new(|| amount_regex(r"[.,'’]"));
 
-fn currency_code(symbol: &str) -> Option<&'static str> {
+/// The ISO code for a currency symbol or code as printed (`€` → `EUR`).
+pub(crate) fn currency_code(symbol: &str) -> Option<&'static str> {
     Some(match symbol.trim_end_matches('.') {
         "€" | "EUR" => "EUR",
         "£" | "GBP" => "GBP",

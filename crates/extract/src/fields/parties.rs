@@ -1,6 +1,7 @@
 //! Who is who: supplier and customer names, read with simple, low-confidence heuristics.
 
 use super::dates::find_dates;
+use super::ids::find_vat_ids;
 use super::labels::{find_labels, LabelKind};
 use std::sync::LazyLock;
 
@@ -17,7 +18,7 @@ static DOCUMENT_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 static NOT_A_NAME: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)^(?:page|seite|pagina|side|blad)\b|\(c\)|©|@|www\.|https?:|^\+?\d|^(?:tel|fax|phone|telefon)\b|^(?:attn|t\.a\.v|z\.\s*hd|att\.|à\s+l['’]attention)",
+        r"(?i)^(?:page|seite|pagina|side|blad)\b|\(c\)|©|@|www\.|https?:|^\+?\d|\b(?:iban|swift|bic|giro|bankverbindung|bank\s+details)\b|^(?:tel|fax|phone|telefon)\b|^(?:attn|t\.a\.v|z\.\s*hd|att\.|à\s+l['’]attention)",
     )
     .expect("valid regex")
 });
@@ -25,7 +26,8 @@ static NAME_PREFIX: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)^(?:name|naam|nome|nom|navn)\s*:\s*").expect("valid regex")
 });
 
-/// Whether a line could be a company or person name.
+/// Whether a line could be a company or person name. Lines that name bank details or carry a
+/// VAT number are column headers or footers, not names.
 fn looks_like_name(line: &str) -> bool {
     let letters = line.chars().filter(|c| c.is_alphabetic()).count();
     letters >= 2
@@ -35,6 +37,26 @@ fn looks_like_name(line: &str) -> bool {
         && find_dates(line).is_empty()
         && find_labels(line).is_empty()
         && !DOCUMENT_TITLE.is_match(line)
+        && find_vat_ids(line).is_empty()
+}
+
+static LEGAL_FORM_END: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:gmbh|ag|kg|ohg|ug|e\.\s?k\.|b\.\s?v\.|n\.\s?v\.|v\.\s?o\.\s?f\.|ltd\.?|limited|llp|plc|inc\.?|s\.\s?a\.|sarl|sas|s\.\s?r\.\s?l\.|s\.\s?p\.\s?a\.|aps|a/s|co\.)$",
+    )
+    .expect("valid regex")
+});
+
+/// Whether `next` continues a `Name:` value printed over two lines ("Name: MVM Musterhafter" /
+/// "Versicherungsverein Musterstadt a.G.", "Name: Herrn" / "Max Mustermann"). In the explicit
+/// `Field: value` layout every new field has its own label, so an unlabelled, name-like line
+/// without digits right after the name is its second half. A name that already ends in a legal
+/// form ("… GmbH") is complete.
+fn continues_name(value: &str, next: &str) -> bool {
+    !LEGAL_FORM_END.is_match(value)
+        && looks_like_name(next)
+        && !next.chars().any(|c| c.is_ascii_digit())
+        && next.chars().count() <= 60
 }
 
 /// The name in a party block that starts at `label_line`: the rest of the label line after a
@@ -49,11 +71,14 @@ fn name_in_block(lines: &[&str], label_line: usize, label_end: usize) -> Option<
         // "Kunde seit 2019": the word was not a block label.
         return None;
     }
-    for line in lines.iter().skip(label_line + 1).take(4) {
+    for (offset, line) in lines.iter().enumerate().skip(label_line + 1).take(4) {
         if let Some(found) = NAME_PREFIX.find(line) {
             let value = line[found.end()..].trim();
             if !value.is_empty() {
-                return Some(value.to_owned());
+                return Some(match lines.get(offset + 1) {
+                    Some(next) if continues_name(value, next) => format!("{value} {next}"),
+                    _ => value.to_owned(),
+                });
             }
         }
         if line.contains(':') {
@@ -105,4 +130,54 @@ pub(crate) fn find_supplier(
         })
         .find(|(_, line)| looks_like_name(line))
         .map(|(_, line)| ((*line).to_owned(), FIRST_LINE_NAME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bank_and_tax_lines_are_not_names() {
+        let lines = [
+            "Invoice 103767",
+            "Weltweit Bank IBAN SWIFT Code Giro No.",
+            "DE777777777 Hamburg",
+            "Cronus GmbH",
+        ];
+        assert_eq!(
+            find_supplier(&lines, None).map(|(name, _)| name).as_deref(),
+            Some("Cronus GmbH")
+        );
+    }
+
+    #[test]
+    fn joins_a_name_printed_over_two_lines() {
+        let lines = [
+            "Verkäufer",
+            "Name: MVM Musterhafter",
+            "Versicherungsverein Musterstadt a.G.",
+            "Anschrift: Musterstr. 12",
+        ];
+        assert_eq!(
+            find_supplier(&lines, None).map(|(name, _)| name).as_deref(),
+            Some("MVM Musterhafter Versicherungsverein Musterstadt a.G.")
+        );
+        let complete = [
+            "Verkäufer",
+            "Name: Grundbesitz GmbH",
+            "Hauptstraße",
+            "DE 75645",
+        ];
+        assert_eq!(
+            find_supplier(&complete, None)
+                .map(|(name, _)| name)
+                .as_deref(),
+            Some("Grundbesitz GmbH")
+        );
+        let street = ["Käufer", "Name: Herrn", "Musterstr. 11"];
+        assert_eq!(
+            find_customer(&street).map(|(name, _)| name).as_deref(),
+            Some("Herrn")
+        );
+    }
 }

@@ -182,6 +182,10 @@ proptest! {
                 Just("Factuurnummer ".to_owned()), Just("21.11.2026".to_owned()),
                 Just("IBAN NL91 ABNA 0417 1643 00".to_owned()), Just("Bill to\n".to_owned()),
                 Just("\u{a0}".to_owned()), Just("é".to_owned()), "[0-9.,' -]{0,12}",
+                Just("Omschrijving Aantal Prijs Bedrag\n".to_owned()), Just("19 % ".to_owned()),
+                Just("Stk ".to_owned()), Just("1 280,00 ".to_owned()), Just("-".to_owned()),
+                Just("binnen 30 dagen ".to_owned()), Just("Rechnung 12 ".to_owned()),
+                Just("Lastschrift ".to_owned()), Just("Name: ".to_owned()),
                 "\\PC{0,8}",
             ],
             0..60,
@@ -192,4 +196,126 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(value));
         }
     }
+}
+
+#[test]
+fn never_takes_the_payers_iban_as_the_payees() {
+    let prenotification = "\
+Rechnungsnummer 471102
+Der Betrag in Höhe von EUR 529,87 wird am 20.03.2018 von Ihrem Konto per SEPA-Lastschrift
+eingezogen.
+Zahlungsart
+Käufer-IBAN : DE21860000000086001055";
+    assert_eq!(parse_invoice_text(prenotification).iban, None);
+    let mandate = "Invoice No. 5\nPaid by direct debit from\nIBAN DE89 3704 0044 0532 0130 00";
+    assert_eq!(parse_invoice_text(mandate).iban, None);
+    let both = "\
+Invoice No. 5
+Please pay to IBAN NL91 ABNA 0417 1643 00
+Customer IBAN: DE89 3704 0044 0532 0130 00";
+    assert_eq!(
+        parse_invoice_text(both).iban.as_deref(),
+        Some("NL91ABNA0417164300")
+    );
+    let refund =
+        "Creditnota nr 5\nteruggestort op uw rekening. Onze rekening: IBAN NL91 ABNA 0417 1643 00";
+    assert_eq!(
+        parse_invoice_text(refund).iban.as_deref(),
+        Some("NL91ABNA0417164300")
+    );
+}
+
+#[test]
+fn computes_the_due_date_from_payment_terms_with_lower_confidence() {
+    let cases = [
+        "Invoice No. 7\nInvoice date 01.03.2026\nPayable within 30 days.",
+        "Rechnungsnummer 7\nRechnungsdatum 01.03.2026\nZahlungsziel: 30 Tage netto",
+        "Factuurnummer 7\nFactuurdatum 01-03-2026\nTe betalen binnen 30 dagen",
+        "Rechnungsnummer 7\nRechnungsdatum 01.03.2026\n3% Skonto innerhalb 10 Tagen, zahlbar innerhalb 30 Tagen netto",
+    ];
+    for text in cases {
+        let invoice = parse_invoice_text(text);
+        assert_eq!(invoice.due_date, Some(ymd(2026, 3, 31)), "{text}");
+        assert_eq!(invoice.confidence["due_date"], TERMS_DUE_DATE, "{text}");
+    }
+    let printed =
+        "Rechnungsnummer 7\nRechnungsdatum 01.03.2026\nZahlbar bis 15.03.2026, innerhalb 30 Tagen";
+    assert_eq!(parse_invoice_text(printed).due_date, Some(ymd(2026, 3, 15)));
+    let no_issue_date = "Invoice No. 7\nPayable within 30 days.";
+    assert_eq!(parse_invoice_text(no_issue_date).due_date, None);
+}
+
+#[test]
+fn reads_a_bare_title_number_and_the_date_below_it() {
+    let text = "Invoice 103767\nFebruary 17, 2026\nPage 1 / 1\nSubtotal 573.00\n19% VAT 108.87\nTotal € Incl. VAT 681.87";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.invoice_number.as_deref(), Some("103767"));
+    assert_eq!(invoice.confidence["invoice_number"], TITLE_NUMBER);
+    assert_eq!(invoice.issue_date, Some(ymd(2026, 2, 17)));
+    assert_eq!(invoice.confidence["issue_date"], TITLE_DATE);
+    assert_eq!(invoice.vat_total, Some(dec!(108.87)));
+    assert_eq!(invoice.gross_total, Some(dec!(681.87)));
+    assert_eq!(invoice.currency.as_deref(), Some("EUR"));
+    // A labelled number wins over the title.
+    let labelled = parse_invoice_text("Invoice 2026\nInvoice No. INV-7");
+    assert_eq!(labelled.invoice_number.as_deref(), Some("INV-7"));
+    // A title with words after it is prose, not a number.
+    assert_eq!(
+        parse_invoice_text("Invoice 12 attached").invoice_number,
+        None
+    );
+}
+
+#[test]
+fn a_reconciled_zero_vat_total_is_a_zero_rate_breakdown() {
+    let text =
+        "Rechnungsnummer 5\nRechnungssumme ohne USt. 50,00\nSteuerbetrag 0,00\nBruttosumme 50,00";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.vat_breakdown.len(), 1);
+    assert_eq!(invoice.vat_breakdown[0].rate, Decimal::ZERO);
+    assert_eq!(invoice.vat_breakdown[0].base, dec!(50.00));
+    // Totals that do not reconcile give no breakdown.
+    let text =
+        "Rechnungsnummer 5\nRechnungssumme ohne USt. 50,00\nSteuerbetrag 0,00\nBruttosumme 60,00";
+    assert!(parse_invoice_text(text).vat_breakdown.is_empty());
+}
+
+#[test]
+fn a_tax_representatives_vat_id_is_not_the_suppliers() {
+    let text = "\
+Le Fournisseur SARL
+N° TVA intra : FR 11 123 456 782
+Représentant Fiscal
+SELLER TAX REP
+N° TVA Intra : FR 05 987 654 321
+Vos identifiants
+N° TVA : FR 05 987 654 321";
+    assert_eq!(
+        parse_invoice_text(text).supplier_vat_id.as_deref(),
+        Some("FR11123456782")
+    );
+}
+
+#[test]
+fn line_items_are_confident_only_when_they_sum_to_the_net_total() {
+    let text = "\
+Factuurnummer 7
+Omschrijving Aantal Prijs BTW Bedrag
+Koffie 2 10,00 21% 20,00
+Thee 1 5,00 21% 5,00
+Subtotaal € 25,00
+BTW 21% € 5,25
+Totaal incl. BTW € 30,25";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.lines.len(), 2);
+    assert_eq!(invoice.confidence["lines"], RECONCILED_LINES);
+    let missing_row = text.replace("Thee 1 5,00 21% 5,00\n", "");
+    let invoice = parse_invoice_text(&missing_row);
+    assert_eq!(invoice.lines.len(), 1);
+    assert_eq!(invoice.confidence["lines"], UNRECONCILED_LINES);
+    assert_eq!(
+        invoice.net_total,
+        Some(dec!(25.00)),
+        "totals stay as printed"
+    );
 }
