@@ -58,6 +58,11 @@ struct PoolArgs {
     /// Largest accepted file, in bytes.
     #[arg(long, env = "STAPEL_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
     max_file_bytes: u64,
+
+    /// Local workers read PDFs from their text layer even when they embed an e-invoice (to
+    /// measure text extraction against the embedded ground truth).
+    #[arg(long)]
+    ignore_embedded_xml: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,6 +150,9 @@ fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
     // queue, also when they were given as flags rather than inherited environment variables.
     let mut worker_args: Vec<OsString> = vec!["worker".into()];
     worker_args.extend(args.backend.to_args());
+    if args.ignore_embedded_xml {
+        worker_args.push("--ignore-embedded-xml".into());
+    }
     tracing::info!(size, "starting local worker pool");
     Ok(Some(WorkerPool::start(PoolConfig {
         program,

@@ -240,6 +240,11 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 60)]
     pub pdf_timeout: u64,
 
+    /// Read PDFs from their text layer even when they embed an e-invoice (to measure text
+    /// extraction against the embedded ground truth).
+    #[arg(long)]
+    pub ignore_embedded_xml: bool,
+
     /// Test hook: milliseconds to pause after taking a job, before processing it.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_pause_ms: u64,
@@ -260,6 +265,7 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
     config.heartbeat_interval = Duration::from_secs(args.heartbeat_interval.max(1));
     config.wait_time = Duration::from_secs(args.wait_time.min(20));
     config.pause_before_processing = Duration::from_millis(args.debug_pause_ms);
+    config.process.read_embedded_einvoice = !args.ignore_embedded_xml;
     anyhow::ensure!(
         config.heartbeat_interval < config.visibility_timeout,
         "--heartbeat-interval must be shorter than --visibility-timeout"

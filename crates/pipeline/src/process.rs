@@ -129,11 +129,39 @@ fn extract_failure(error: ExtractError) -> JobFailure {
     }
 }
 
-/// Read one document and propose its booking. Blocking: call it from `spawn_blocking`.
+/// Choices about how a document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessOptions {
+    /// Read a PDF's embedded e-invoice when it has one (the default). Off, the PDF is read from
+    /// its text layer like any other, which is how text extraction is measured against the
+    /// embedded ground truth (`dispatcher process --ignore-embedded-xml`).
+    pub read_embedded_einvoice: bool,
+}
+
+impl Default for ProcessOptions {
+    fn default() -> Self {
+        Self {
+            read_embedded_einvoice: true,
+        }
+    }
+}
+
+/// Read one document and propose its booking, with the default options. Blocking: call it
+/// from `spawn_blocking`.
 pub fn process_document(
     bytes: &[u8],
     runner: &PdfTextRunner,
     chart: &ChartOfAccounts,
+) -> Result<DocumentResult, JobFailure> {
+    process_document_with(bytes, runner, chart, &ProcessOptions::default())
+}
+
+/// Read one document and propose its booking. Blocking: call it from `spawn_blocking`.
+pub fn process_document_with(
+    bytes: &[u8],
+    runner: &PdfTextRunner,
+    chart: &ChartOfAccounts,
+    options: &ProcessOptions,
 ) -> Result<DocumentResult, JobFailure> {
     if bytes.is_empty() {
         return Err(JobFailure::permanent(
@@ -158,7 +186,12 @@ pub fn process_document(
         }
     }
     // A hybrid PDF's attachment is the invoice; its pages are only a rendering of it.
-    match read_hybrid_pdf(bytes, &HybridPdfLimits::default(), &XmlLimits::default()) {
+    let embedded = if options.read_embedded_einvoice {
+        read_hybrid_pdf(bytes, &HybridPdfLimits::default(), &XmlLimits::default())
+    } else {
+        Ok(None)
+    };
+    match embedded {
         Ok(Some(einvoice)) => {
             log_einvoice(&einvoice);
             return Ok(propose(einvoice.invoice, chart));
@@ -258,6 +291,27 @@ mod tests {
         );
         let html = process_document(b"  <html/>", &PdfTextRunner::InProcess, &chart).unwrap_err();
         assert_eq!(html.error.code, "einvoice.unsupported_document");
+    }
+
+    #[test]
+    fn a_hybrid_pdf_can_be_read_from_its_text_on_request() {
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/real/EN16931_Einfach.pdf"
+        ))
+        .unwrap();
+        let options = ProcessOptions {
+            read_embedded_einvoice: false,
+        };
+        let result = process_document_with(
+            &pdf,
+            &PdfTextRunner::InProcess,
+            &ChartOfAccounts::generic(),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(result.invoice.source, stapel_domain::Source::Text);
+        assert_eq!(result.invoice.invoice_number.as_deref(), Some("471102"));
     }
 
     #[test]

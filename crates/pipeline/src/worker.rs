@@ -6,7 +6,9 @@
 //! makes the repeat harmless.
 
 use crate::ingest::result_key;
-use crate::process::{process_document, DocumentResult, JobFailure, PdfTextRunner};
+use crate::process::{
+    process_document_with, DocumentResult, JobFailure, PdfTextRunner, ProcessOptions,
+};
 use crate::Backends;
 use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
@@ -37,6 +39,8 @@ pub struct WorkerConfig {
     /// Test hook: sleep this long after taking a job, before processing it, so crash tests can
     /// kill a worker while it holds a job. Zero in production.
     pub pause_before_processing: Duration,
+    /// How documents are read.
+    pub process: ProcessOptions,
 }
 
 impl WorkerConfig {
@@ -50,6 +54,7 @@ impl WorkerConfig {
             chart: Arc::new(ChartOfAccounts::generic()),
             retry_delay: Duration::from_secs(5),
             pause_before_processing: Duration::ZERO,
+            process: ProcessOptions::default(),
         }
     }
 }
@@ -317,7 +322,8 @@ async fn run_job(
     let runner = config.pdf_text.clone();
     let chart = config.chart.clone();
     // Parsing is CPU-bound and may block on a child process: keep it off the async threads.
-    tokio::task::spawn_blocking(move || process_document(&bytes, &runner, &chart))
+    let options = config.process;
+    tokio::task::spawn_blocking(move || process_document_with(&bytes, &runner, &chart, &options))
         .await
         .unwrap_or_else(|join_error| {
             Err(JobFailure::permanent(
