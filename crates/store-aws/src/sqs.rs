@@ -8,8 +8,8 @@ use aws_sdk_sqs::types::{
 };
 use aws_sdk_sqs::Client;
 use stapel_store::{
-    check_batch_size, check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError,
-    ReceiptHandle, ReceiveOptions, ReceivedMessage, MAX_VISIBILITY,
+    check_batch_size, check_receive_options, check_visibility, JobQueue, OutgoingMessage,
+    QueueDepth, QueueError, ReceiptHandle, ReceiveOptions, ReceivedMessage,
 };
 use std::time::Duration;
 
@@ -240,11 +240,7 @@ impl JobQueue for SqsQueue {
         receipt: &ReceiptHandle,
         timeout: Duration,
     ) -> Result<(), QueueError> {
-        if timeout > MAX_VISIBILITY {
-            return Err(QueueError::InvalidArgument(
-                "visibility timeout above 12 h".into(),
-            ));
-        }
+        check_visibility(timeout)?;
         self.client
             .change_message_visibility()
             .queue_url(&self.url)

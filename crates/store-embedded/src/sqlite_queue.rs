@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 use stapel_store::{
-    check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError, ReceiptHandle,
-    ReceiveOptions, ReceivedMessage, MAX_VISIBILITY,
+    check_receive_options, check_visibility, JobQueue, OutgoingMessage, QueueDepth, QueueError,
+    ReceiptHandle, ReceiveOptions, ReceivedMessage,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -227,11 +227,7 @@ impl JobQueue for SqliteQueue {
         receipt: &ReceiptHandle,
         timeout: Duration,
     ) -> Result<(), QueueError> {
-        if timeout > MAX_VISIBILITY {
-            return Err(QueueError::InvalidArgument(
-                "visibility timeout above 12 h".into(),
-            ));
-        }
+        check_visibility(timeout)?;
         let updated = sqlx::query(
             "UPDATE queue_messages SET visible_at_ms = ?1 WHERE receipt = ?2 AND queue = ?3",
         )

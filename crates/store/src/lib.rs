@@ -13,6 +13,7 @@ pub mod testing;
 
 pub use object::{ByteStream, ContentDigest, ObjectKey, ObjectMeta, ObjectStore, StoreError};
 pub use queue::{
-    check_batch_size, check_receive_options, JobQueue, OutgoingMessage, QueueDepth, QueueError,
-    ReceiptHandle, ReceiveOptions, ReceivedMessage, MAX_BATCH, MAX_VISIBILITY, MAX_WAIT,
+    check_batch_size, check_receive_options, check_visibility, JobQueue, OutgoingMessage,
+    QueueDepth, QueueError, ReceiptHandle, ReceiveOptions, ReceivedMessage, MAX_BATCH,
+    MAX_VISIBILITY, MAX_WAIT,
 };

@@ -28,6 +28,16 @@ pub const MAX_WAIT: Duration = Duration::from_secs(20);
 /// SQS's longest visibility timeout.
 pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// Refuse a visibility timeout SQS would refuse (above 12 hours).
+pub fn check_visibility(timeout: Duration) -> Result<(), QueueError> {
+    if timeout > MAX_VISIBILITY {
+        return Err(QueueError::InvalidArgument(
+            "visibility timeout above 12 h".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuse receive options SQS would refuse, on every backend alike.
 pub fn check_receive_options(options: &ReceiveOptions) -> Result<(), QueueError> {
     check_batch_size(options.max_messages)?;
