@@ -144,7 +144,19 @@ fn plausible_year(year: i32) -> bool {
 /// All dates in `line`, in order, without overlaps.
 pub(crate) fn find_dates(line: &str) -> Vec<DateMatch> {
     let mut found: Vec<DateMatch> = Vec::new();
-    let mut push = |candidate: DateMatch| {
+    // Every pattern ends here: a real calendar day in a plausible year, not overlapping a date
+    // already found.
+    let mut push = |year: i32, month: u32, day: u32, whole: regex::Match, two_digit_year: bool| {
+        let Some(date) = NaiveDate::from_ymd_opt(year, month, day).filter(|_| plausible_year(year))
+        else {
+            return;
+        };
+        let candidate = DateMatch {
+            date,
+            start: whole.start(),
+            end: whole.end(),
+            two_digit_year,
+        };
         if !found
             .iter()
             .any(|other| candidate.start < other.end && other.start < candidate.end)
@@ -157,16 +169,7 @@ pub(crate) fn find_dates(line: &str) -> Vec<DateMatch> {
         let year = captures[1].parse().unwrap_or(0);
         let month = captures[2].parse().unwrap_or(0);
         let day = captures[3].parse().unwrap_or(0);
-        if let Some(date) =
-            NaiveDate::from_ymd_opt(year, month, day).filter(|_| plausible_year(year))
-        {
-            push(DateMatch {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-                two_digit_year: false,
-            });
-        }
+        push(year, month, day, whole, false);
     }
     for captures in NUMERIC_DAY_FIRST.captures_iter(line) {
         let whole = captures.get(0).expect("group 0 exists");
@@ -189,16 +192,7 @@ pub(crate) fn find_dates(line: &str) -> Vec<DateMatch> {
         let two_digit_year = year_text.len() == 2;
         let year: i32 = year_text.parse().unwrap_or(0);
         let year = if two_digit_year { 2000 + year } else { year };
-        if let Some(date) =
-            NaiveDate::from_ymd_opt(year, month, day).filter(|_| plausible_year(year))
-        {
-            push(DateMatch {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-                two_digit_year,
-            });
-        }
+        push(year, month, day, whole, two_digit_year);
     }
     for captures in DAY_MONTH_NAME.captures_iter(line) {
         let whole = captures.get(0).expect("group 0 exists");
@@ -207,16 +201,7 @@ pub(crate) fn find_dates(line: &str) -> Vec<DateMatch> {
         };
         let day = captures[1].parse().unwrap_or(0);
         let year = captures[3].parse().unwrap_or(0);
-        if let Some(date) =
-            NaiveDate::from_ymd_opt(year, month, day).filter(|_| plausible_year(year))
-        {
-            push(DateMatch {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-                two_digit_year: false,
-            });
-        }
+        push(year, month, day, whole, false);
     }
     for captures in MONTH_NAME_DAY.captures_iter(line) {
         let whole = captures.get(0).expect("group 0 exists");
@@ -225,16 +210,7 @@ pub(crate) fn find_dates(line: &str) -> Vec<DateMatch> {
         };
         let day = captures[2].parse().unwrap_or(0);
         let year = captures[3].parse().unwrap_or(0);
-        if let Some(date) =
-            NaiveDate::from_ymd_opt(year, month, day).filter(|_| plausible_year(year))
-        {
-            push(DateMatch {
-                date,
-                start: whole.start(),
-                end: whole.end(),
-                two_digit_year: false,
-            });
-        }
+        push(year, month, day, whole, false);
     }
     found.sort_by_key(|date| date.start);
     found
