@@ -3,7 +3,8 @@
 //! The text path has three steps, one module each:
 //!
 //! - [`pdf_text`] reads the text layer of a PDF with `pdf-extract`, in-process, behind a panic
-//!   guard and a plausibility check ([`extract_pdf_text`] → [`PdfText`]).
+//!   guard and a plausibility check ([`extract_pdf_text`] → [`PdfText`]); [`layout`] puts its
+//!   words back in reading order by their position on the page.
 //! - [`isolation`] runs that parser in a time- and memory-limited child process, because a
 //!   damaged PDF can also loop forever or eat all memory ([`extract_pdf_text_isolated`]).
 //! - [`fields`] turns the text into invoice fields without templates, with a confidence per field
@@ -19,11 +20,13 @@
 mod error;
 pub mod fields;
 pub mod isolation;
+pub mod layout;
 pub mod pdf_text;
 
 pub use error::{ExtractError, IsolationError};
-pub use fields::parse_invoice_text;
+pub use fields::{parse_invoice_text, parse_pdf_text};
 pub use isolation::{
     child_main_extract_pdf_text, extract_pdf_text_isolated, run_isolated, IsolationLimits,
 };
+pub use layout::{layout_text, PositionedWord};
 pub use pdf_text::{extract_pdf_text, PdfLimits, PdfText, TextLayer};

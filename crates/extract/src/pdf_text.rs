@@ -8,6 +8,7 @@
 //! A panic is not the only way a parser fails; run this through
 //! [`crate::extract_pdf_text_isolated`] to also survive infinite loops and memory blow-ups.
 
+use crate::layout::{layout_text, GlyphCollector};
 use crate::ExtractError;
 use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,11 +44,19 @@ impl Default for PdfLimits {
     }
 }
 
-/// The text of a PDF, one string per page, in page order.
+/// The text of a PDF, one string per page, in page order, read two ways.
+///
+/// The two readings fail differently: content-stream order keeps a table cell's lines together
+/// but can separate a label from its value; layout order keeps what is side by side on one line
+/// but can run neighbouring blocks together. The field parser reads both and lets the evidence
+/// (reconciled totals, confidence) decide, see [`crate::fields::parse_pdf_text`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PdfText {
-    /// The text of each page as `pdf-extract` laid it out.
+    /// The text of each page in content-stream order, as `pdf-extract` writes it.
     pub pages: Vec<String>,
+    /// The text of each page with words placed by their position (see [`crate::layout`]).
+    #[serde(default)]
+    pub layout_pages: Vec<String>,
 }
 
 /// The verdict on a text layer.
@@ -96,6 +105,11 @@ impl PdfText {
     /// All pages joined with form feeds, the page separator of plain-text tools.
     pub fn full_text(&self) -> String {
         self.pages.join("\u{c}")
+    }
+
+    /// All pages in layout order, joined with form feeds.
+    pub fn full_layout_text(&self) -> String {
+        self.layout_pages.join("\u{c}")
     }
 
     /// Judge whether the text layer is real text worth parsing.
@@ -153,11 +167,9 @@ fn is_garbage_char(character: char) -> bool {
 /// implausible text layer with [`ExtractError::NoTextLayer`].
 pub fn extract_pdf_text(pdf: &[u8], limits: &PdfLimits) -> Result<PdfText, ExtractError> {
     check_pdf_header_and_size(pdf, limits)?;
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::extract_text_from_mem_by_pages(pdf)
-    }));
-    let pages = match result {
-        Ok(Ok(pages)) => pages,
+    let result = catch_unwind(AssertUnwindSafe(|| read_pages(pdf)));
+    let text = match result {
+        Ok(Ok(text)) => text,
         Ok(Err(error)) => return Err(map_parser_error(error)),
         Err(payload) => {
             let message = payload
@@ -169,11 +181,48 @@ pub fn extract_pdf_text(pdf: &[u8], limits: &PdfLimits) -> Result<PdfText, Extra
             return Err(ExtractError::ParserPanic { message });
         }
     };
-    let text = PdfText { pages };
     match text.text_layer().problem() {
         None => Ok(text),
         Some(reason) => Err(ExtractError::NoTextLayer { reason }),
     }
+}
+
+/// Parse the PDF once and read each page twice: in content-stream order (`pdf-extract`'s plain
+/// text) and in layout order (words placed by position, see [`crate::layout`]).
+///
+/// A page that fails to parse becomes an empty page in both readings, as `pdf-extract`'s own page
+/// loop stops at one: the text that was read still counts, and totals that no longer reconcile
+/// flag the document for review.
+fn read_pages(pdf: &[u8]) -> Result<PdfText, pdf_extract::OutputError> {
+    let mut document = pdf_extract::Document::load_mem(pdf)?;
+    if document.is_encrypted() {
+        // Many PDFs are "encrypted" with an empty user password only to restrict printing.
+        document.decrypt("")?;
+    }
+    let page_numbers: Vec<u32> = document.get_pages().into_keys().collect();
+    let mut text = PdfText::default();
+    for page_number in page_numbers {
+        let mut stream_order = String::new();
+        let mut plain = pdf_extract::PlainTextOutput::new(&mut stream_order);
+        let mut collector = GlyphCollector::default();
+        let read = pdf_extract::output_doc_page(&document, &mut plain, page_number)
+            .and_then(|()| pdf_extract::output_doc_page(&document, &mut collector, page_number));
+        if let Err(error) = read {
+            tracing::warn!(page_number, %error, "page could not be read");
+            text.pages.push(String::new());
+            text.layout_pages.push(String::new());
+            continue;
+        }
+        text.pages.push(stream_order);
+        text.layout_pages.push(
+            collector
+                .pages
+                .iter()
+                .map(|words| layout_text(words))
+                .collect(),
+        );
+    }
+    Ok(text)
 }
 
 /// The cheap checks that need no parser; the isolated path runs them before spawning a child.
@@ -216,6 +265,7 @@ mod tests {
     fn text(pages: &[&str]) -> PdfText {
         PdfText {
             pages: pages.iter().map(|page| (*page).to_owned()).collect(),
+            ..PdfText::default()
         }
     }
 

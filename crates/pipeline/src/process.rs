@@ -16,7 +16,7 @@ use stapel_booking::{propose_booking, ChartOfAccounts};
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
 use stapel_einvoice::{read_einvoice_xml, read_hybrid_pdf, EInvoice, HybridPdfLimits, XmlLimits};
 use stapel_extract::{
-    extract_pdf_text, extract_pdf_text_isolated, parse_invoice_text, ExtractError, IsolationError,
+    extract_pdf_text, extract_pdf_text_isolated, parse_pdf_text, ExtractError, IsolationError,
     IsolationLimits, PdfLimits,
 };
 use std::path::PathBuf;
@@ -209,7 +209,7 @@ pub fn process_document_with(
         PdfTextRunner::InProcess => extract_pdf_text(bytes, &PdfLimits::default()),
     }
     .map_err(extract_failure)?;
-    let invoice = parse_invoice_text(&text.full_text());
+    let invoice = parse_pdf_text(&text);
     Ok(propose(invoice, chart))
 }
 

@@ -24,7 +24,10 @@ mod labels;
 mod line_items;
 mod numbers;
 mod parties;
+mod readings;
 mod totals;
+
+pub use readings::{merge_readings, parse_pdf_text};
 
 use chrono::NaiveDate;
 use labels::{find_labels, LabelKind, LabelMatch, Strength};
