@@ -3,6 +3,11 @@
 //! One table holds the messages of every queue in the database (a queue and its dead-letter
 //! queue are two names in the same table). Each operation is a single SQL statement, so its
 //! effect is atomic across processes; WAL mode lets readers and one writer proceed together.
+//!
+//! Receiving is fair between message groups (tenants), by the rule of Amazon SQS fair queues
+//! (`MessageGroupId` on a standard queue): a group's share of the in-flight messages decides who
+//! is served next, so one firm's flood (the "noisy neighbour") does not raise the dwell time of
+//! another firm's few documents. The `CLAIM` statement gives the exact order.
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -33,7 +38,79 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 );
 CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at_ms, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_receipt ON queue_messages (receipt);
+-- Fair receive: a group's oldest messages in seq order (with visible_at_ms, so the index alone
+-- tells which are visible), and a group's in-flight messages as one range. IF NOT EXISTS, so a
+-- database file from before fair receiving gains them on its next open.
+CREATE INDEX IF NOT EXISTS queue_messages_group_order
+    ON queue_messages (queue, message_group, seq, visible_at_ms);
+CREATE INDEX IF NOT EXISTS queue_messages_group_in_flight
+    ON queue_messages (queue, message_group, visible_at_ms);
+-- The dead-letter sweep before each receive: the few messages with many deliveries, found
+-- without reading the backlog of never-received ones.
+CREATE INDEX IF NOT EXISTS queue_messages_exhausted
+    ON queue_messages (queue, receive_count, visible_at_ms);
 ";
+
+/// Claims up to `?5` messages of queue `?2` at time `?3` (hiding them until `?1`, skipping those
+/// with `?4` or more deliveries), fairly between message groups.
+///
+/// The rule is that of Amazon SQS fair queues: when one tenant (message group) holds a
+/// disproportionate share of the in-flight messages, messages of quieter tenants are delivered
+/// first, and among busy tenants the one with the fewest in-flight messages goes first, so a
+/// backlog of one tenant raises only that tenant's dwell time. SQS applies it only once a tenant
+/// is detected as a noisy neighbour (approximate thresholds on its in-flight and processing-time
+/// shares); here the rule is applied always and exactly, which is simpler and deterministic.
+///
+/// Order: each visible message gets the turn `in-flight messages of its group + its rank among
+/// the group's visible messages (1 for the oldest)`; the lowest turns are claimed, ties going
+/// to the older message (`seq`). A group with nothing in flight is therefore served before an
+/// older group that is busy, a batch alternates between groups that are equally busy, and within
+/// a group the order stays FIFO. "In flight" means received and neither deleted nor timed out
+/// (`visible_at_ms > now`, as in [`JobQueue::depth`]).
+///
+/// Cost: the statement never reads the whole backlog. `groups` walks the distinct groups with one
+/// index seek each (a loose index scan; SQLite has no `SELECT DISTINCT` skip scan), `heads` takes
+/// per group only its oldest `?5` visible messages (no group can get more than `?5` anyway), and
+/// each in-flight count is a range over that group's in-flight messages. The work grows with the
+/// number of groups and of in-flight messages, not with the backlog: at 100,000 waiting messages
+/// of one group and 5 of another it takes well under a millisecond, at 1,000 groups about 5 ms.
+/// `INDEXED BY` pins the per-group scan to seq order: the planner would otherwise take the
+/// `visible_at_ms` range and sort the group's whole backlog (tens of milliseconds at 100,000).
+///
+/// It is one `UPDATE`, like the FIFO claim before it: SQLite takes the write lock before it reads,
+/// so two consumers can never claim the same delivery.
+const CLAIM: &str = "
+WITH RECURSIVE
+  groups(name) AS (
+    SELECT (SELECT message_group FROM queue_messages WHERE queue = ?2
+             ORDER BY message_group LIMIT 1)
+    UNION ALL
+    SELECT (SELECT message_group FROM queue_messages
+             WHERE queue = ?2 AND message_group > groups.name
+             ORDER BY message_group LIMIT 1)
+      FROM groups WHERE groups.name IS NOT NULL
+  ),
+  group_load(name, in_flight) AS (
+    SELECT name, (SELECT count(*) FROM queue_messages
+                   WHERE queue = ?2 AND message_group = groups.name AND visible_at_ms > ?3)
+      FROM groups WHERE name IS NOT NULL
+  ),
+  heads(seq, message_group, rank_in_group) AS (
+    SELECT message.seq, message.message_group,
+           ROW_NUMBER() OVER (PARTITION BY message.message_group ORDER BY message.seq)
+      FROM group_load JOIN queue_messages AS message
+        ON message.seq IN (SELECT seq FROM queue_messages INDEXED BY queue_messages_group_order
+                            WHERE queue = ?2 AND message_group = group_load.name
+                              AND visible_at_ms <= ?3 AND receive_count < ?4
+                            ORDER BY seq LIMIT ?5)
+  )
+UPDATE queue_messages
+   SET receive_count = receive_count + 1,
+       visible_at_ms = ?1,
+       receipt = lower(hex(randomblob(16)))
+ WHERE seq IN (SELECT heads.seq FROM heads JOIN group_load ON group_load.name = heads.message_group
+                ORDER BY group_load.in_flight + heads.rank_in_group, heads.seq LIMIT ?5)
+RETURNING seq, message_id, body, receive_count, receipt";
 
 /// Where a message goes after too many deliveries (SQS redrive policy).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +186,10 @@ impl SqliteQueue {
         let Some(redrive) = &self.redrive else {
             return Ok(());
         };
+        // Pinned to the index on receive_count: by visible_at_ms the planner would read every
+        // waiting message (20 ms at a backlog of 100,000) to find the few exhausted ones.
         let moved = sqlx::query(
-            "UPDATE queue_messages
+            "UPDATE queue_messages INDEXED BY queue_messages_exhausted
                 SET queue = ?1, receive_count = 0, visible_at_ms = ?2, receipt = NULL
               WHERE queue = ?3 AND visible_at_ms <= ?2 AND receive_count >= ?4",
         )
@@ -145,24 +224,15 @@ impl SqliteQueue {
             .as_ref()
             .map_or(i64::MAX, |r| i64::from(r.max_receives));
         // One statement claims the messages: two consumers can never claim the same delivery.
-        let rows = sqlx::query(
-            "UPDATE queue_messages
-                SET receive_count = receive_count + 1,
-                    visible_at_ms = ?1,
-                    receipt = lower(hex(randomblob(16)))
-              WHERE seq IN (SELECT seq FROM queue_messages
-                             WHERE queue = ?2 AND visible_at_ms <= ?3 AND receive_count < ?4
-                             ORDER BY seq LIMIT ?5)
-          RETURNING seq, message_id, body, receive_count, receipt",
-        )
-        .bind(now + visibility.as_millis() as i64)
-        .bind(&self.name)
-        .bind(now)
-        .bind(max_receives)
-        .bind(max_messages as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query(CLAIM)
+            .bind(now + visibility.as_millis() as i64)
+            .bind(&self.name)
+            .bind(now)
+            .bind(max_receives)
+            .bind(max_messages as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         let mut messages: Vec<(i64, ReceivedMessage)> = rows
             .into_iter()
             .map(|row| {
@@ -369,6 +439,220 @@ mod tests {
         ));
         // The current holder is unaffected.
         queue.delete(&second[0].receipt).await.unwrap();
+    }
+
+    fn message(group: &str, body: String) -> OutgoingMessage {
+        OutgoingMessage {
+            body,
+            group: group.into(),
+        }
+    }
+
+    /// Send `count` messages to `group`, with bodies `<group>-0`, `<group>-1`, ...
+    async fn send_to_group(queue: &SqliteQueue, group: &str, count: usize) {
+        for i in 0..count {
+            queue
+                .send(message(group, format!("{group}-{i}")))
+                .await
+                .unwrap();
+        }
+    }
+
+    fn group_of(received: &ReceivedMessage) -> &str {
+        received.body.split('-').next().unwrap()
+    }
+
+    // Fairness between message groups is tested here and not in the shared conformance suite:
+    // SQS fair queues only reorder once a tenant is detected as a noisy neighbour (approximate
+    // thresholds), and moto, which the SQS backend's suite runs against, ignores fair-queue
+    // semantics altogether, so no fairness check could pass on both backends.
+
+    #[tokio::test]
+    async fn a_small_group_is_not_starved_by_an_older_backlog() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = queue_in(dir.path()).await;
+        send_to_group(&queue, "big", 200).await;
+        send_to_group(&queue, "small", 5).await;
+        // Busy workers: each takes one message and holds it (no delete, long visibility).
+        let mut order = Vec::new();
+        for _ in 0..10 {
+            let got = queue
+                .receive(&options(Duration::from_secs(600)))
+                .await
+                .unwrap();
+            assert_eq!(got.len(), 1);
+            order.push(got[0].body.clone());
+        }
+        // Equally busy groups take turns, the older message first on a tie.
+        assert_eq!(
+            order,
+            [
+                "big-0", "small-0", "big-1", "small-1", "big-2", "small-2", "big-3", "small-3",
+                "big-4", "small-4"
+            ]
+        );
+        // With the small group drained, the backlog goes on in order.
+        let next = queue
+            .receive(&options(Duration::from_secs(600)))
+            .await
+            .unwrap();
+        assert_eq!(next[0].body, "big-5");
+    }
+
+    #[tokio::test]
+    async fn a_batch_receive_spreads_over_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = queue_in(dir.path()).await;
+        send_to_group(&queue, "big", 200).await;
+        send_to_group(&queue, "small", 5).await;
+        let batch = queue
+            .receive(&ReceiveOptions {
+                max_messages: 10,
+                ..options(Duration::from_secs(600))
+            })
+            .await
+            .unwrap();
+        let mut bodies: Vec<&str> = batch.iter().map(|m| m.body.as_str()).collect();
+        bodies.sort_unstable();
+        assert_eq!(
+            bodies,
+            [
+                "big-0", "big-1", "big-2", "big-3", "big-4", "small-0", "small-1", "small-2",
+                "small-3", "small-4"
+            ]
+        );
+        // The next batch finds the small group empty and takes the backlog's next ten.
+        let batch = queue
+            .receive(&ReceiveOptions {
+                max_messages: 10,
+                ..options(Duration::from_secs(600))
+            })
+            .await
+            .unwrap();
+        assert_eq!(batch.len(), 10);
+        assert!(batch.iter().all(|m| group_of(m) == "big"), "{batch:?}");
+    }
+
+    #[tokio::test]
+    async fn a_group_with_nothing_in_flight_goes_before_an_older_busy_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = queue_in(dir.path()).await;
+        send_to_group(&queue, "a", 3).await;
+        let first = queue
+            .receive(&options(Duration::from_secs(600)))
+            .await
+            .unwrap();
+        assert_eq!(first[0].body, "a-0");
+        send_to_group(&queue, "b", 1).await;
+        // "a-1" is older, but group a has a message in flight and group b has none.
+        let second = queue
+            .receive(&options(Duration::from_secs(600)))
+            .await
+            .unwrap();
+        assert_eq!(second[0].body, "b-0");
+        // Once a's message is done, a is idle again and its oldest waiting message is next.
+        queue.delete(&first[0].receipt).await.unwrap();
+        queue.delete(&second[0].receipt).await.unwrap();
+        send_to_group(&queue, "b", 1).await;
+        let third = queue
+            .receive(&options(Duration::from_secs(600)))
+            .await
+            .unwrap();
+        assert_eq!(third[0].body, "a-1");
+    }
+
+    #[tokio::test]
+    async fn each_group_is_received_in_send_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = queue_in(dir.path()).await;
+        for i in 0..12 {
+            for group in ["x", "y", "z"].into_iter().take(1 + i % 3) {
+                queue
+                    .send(message(group, format!("{group}-{i}")))
+                    .await
+                    .unwrap();
+            }
+        }
+        let mut received: Vec<ReceivedMessage> = Vec::new();
+        loop {
+            let batch = queue
+                .receive(&ReceiveOptions {
+                    max_messages: 4,
+                    ..options(Duration::from_secs(600))
+                })
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            // Delete half of each batch, so the groups' in-flight counts differ as in real use.
+            for done in batch.iter().step_by(2) {
+                queue.delete(&done.receipt).await.unwrap();
+            }
+            received.extend(batch);
+        }
+        assert_eq!(received.len(), 12 + 8 + 4);
+        for group in ["x", "y", "z"] {
+            let numbers: Vec<u32> = received
+                .iter()
+                .filter(|m| group_of(m) == group)
+                .map(|m| m.body.split('-').nth(1).unwrap().parse().unwrap())
+                .collect();
+            let mut sorted = numbers.clone();
+            sorted.sort_unstable();
+            assert_eq!(numbers, sorted, "group {group} out of order");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_from_before_fair_receiving_gains_its_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.db");
+        {
+            // The schema as it was before fair receiving: the table and two indexes.
+            let old_schema = SCHEMA.split("-- Fair receive").next().unwrap();
+            let pool = SqlitePool::connect_with(
+                SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+            sqlx::raw_sql(old_schema).execute(&pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO queue_messages
+                    (message_id, queue, message_group, body, sent_at_ms, visible_at_ms)
+                 VALUES ('old', 'jobs', 't', 'waiting', 0, 0)",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let queue = queue_in(dir.path()).await;
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master
+              WHERE type = 'index' AND tbl_name = 'queue_messages' AND sql IS NOT NULL
+              ORDER BY name",
+        )
+        .fetch_all(&queue.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "queue_messages_exhausted",
+                "queue_messages_group_in_flight",
+                "queue_messages_group_order",
+                "queue_messages_ready",
+                "queue_messages_receipt"
+            ]
+        );
+        let got = queue
+            .receive(&options(Duration::from_secs(30)))
+            .await
+            .unwrap();
+        assert_eq!(got[0].body, "waiting");
     }
 
     #[tokio::test]

@@ -125,6 +125,13 @@ const LABELS: &[LabelSpec] = &[
         "fr",
         r"\bn[°o]\.?\s*(?:de\s+)?(?:la\s+)?facture|\bfacture\s*n[°o]\.?|\bnum[ée]ro\s+de\s+facture|\bavoir\s*n[°o]\.?|\bn[°o]\s*d['’]avoir",
     ),
+    // A bare "Nummer" / "Numéro" / "No." opening a line: weak, used only when no line names the
+    // invoice number outright (compounds such as "Klantnummer" do not match).
+    weak(
+        InvoiceNumber,
+        "all",
+        r"^(?:number|nummer|numero|num[ée]ro|nr\.|no\.|n°|n\.)(?:\s*:)?(?:\s|$)",
+    ),
     // Issue date.
     strong(
         IssueDate,
@@ -435,7 +442,7 @@ pub(crate) struct LabelMatch {
 /// value after such a label is real, but it is not this document's, so the label must not count.
 static REFERENCE_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)(?:\b(?:original|related|referenced|previous|preceding|corrected|ursprüngliche[nr]?|vorherige[nr]?|bezogene[nr]?|korrigierte[nr]?|oorspronkelijke|originele|gerelateerde|oprindelige|originale|precedente|di\s+riferimento|d['’]origine)\s*)$",
+        r"(?i)(?:\b(?:original|related|referenced|previous|preceding|corrected|ursprüngliche[nr]?|vorherige[nr]?|bezogene[nr]?|korrigierte[nr]?|oorspronkelijke|originele|gerelateerde|oprindelige|originale|precedente|di\s+riferimento|d['’]origine|rif\.?|riferimento|r[ée]f\.?|r[ée]f[ée]rence|reference|ref\.?|referentie|betreft|bezug|zu|zur|sur|su|vedr\.?|vedr[øo]rende|for|op|voor|against)\s*)$",
     )
     .expect("valid regex")
 });

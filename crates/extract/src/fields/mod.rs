@@ -295,6 +295,36 @@ static BUYER_ACCOUNT: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Words in a VAT number's label that make it the customer's: "Customer VAT no.", "Ihre
+/// USt-IdNr.", "Btw-nr. klant", "Vs. P.IVA", "N° TVA client", "Kundens CVR".
+static CUSTOMER_ID_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\bcustomer|\bbuyer|\bclient|\bklant|\bkunden?s?\b|\bk[äa]ufer|\bihre?\b|\byour\b|\buw\b|\bvotre\b|\bvs\.|\bvostr[ao]\b|\bcliente|\bcommittente|\bacquirente|\bk[øo]ber|\bdestinataire|\bpreneur|\bafnemer|\bleistungsempf",
+    )
+    .expect("valid regex")
+});
+
+/// The label of a value at byte `start` of `line`: the text before it back to the previous
+/// separator ("·", "|", ";"), or the end of the previous line when the value opens its line.
+fn label_clause<'a>(line: &'a str, start: usize, previous: Option<&'a str>) -> &'a str {
+    let before = line[..start]
+        .rsplit(['·', '|', ';'])
+        .next()
+        .unwrap_or_default();
+    if before.trim().is_empty() {
+        let previous = previous.unwrap_or_default();
+        return previous.rsplit(['·', '|', ';']).next().unwrap_or_default();
+    }
+    // The last few words only: in layout text a whole row shares the line.
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let keep = words.len().saturating_sub(4);
+    let offset = words
+        .get(keep)
+        .and_then(|word| before.rfind(word))
+        .unwrap_or(0);
+    &before[offset..]
+}
+
 static ISO_CURRENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"\b(EUR|GBP|USD|CHF|DKK|SEK|NOK|PLN|CZK|HUF|RON|BGN|ISK)\b")
         .expect("valid regex")
@@ -371,7 +401,14 @@ impl Document {
 
     fn invoice_number(&self) -> Option<(String, f32)> {
         let mut found: Vec<(String, f32)> = Vec::new();
-        for (index, label, region_end) in self.regions(LabelKind::InvoiceNumber) {
+        let regions = self.regions(LabelKind::InvoiceNumber);
+        let any_strong = regions
+            .iter()
+            .any(|(_, label, _)| label.strength == Strength::Strong);
+        for (index, label, region_end) in regions {
+            if any_strong && label.strength == Strength::Weak {
+                continue;
+            }
             let line = &self.lines[index];
             let region = line[label.end..region_end].trim();
             let value = if region.is_empty() {
@@ -381,7 +418,11 @@ impl Document {
                 number_token(region)
             };
             if let Some(value) = value {
-                let confidence = if label.start == 0 { 0.85 } else { 0.7 };
+                let confidence = match (label.strength, label.start == 0) {
+                    (Strength::Weak, _) => 0.7,
+                    (Strength::Strong, true) => 0.85,
+                    (Strength::Strong, false) => 0.7,
+                };
                 found.push((value, confidence));
             }
         }
@@ -626,7 +667,17 @@ impl Document {
             let mut found_ids = ids::find_vat_ids(line);
             found_ids.extend(ids::find_danish_cvr(line));
             for found in found_ids {
-                let score = 1 + i32::from(labelled) * 2 - i32::from(in_customer_block) * 4;
+                // "Ihre USt-IdNr.", "Customer VAT no.", "Btw-nr. klant", "Vs. P.IVA": the
+                // label in front of the number says whose it is.
+                let clause = label_clause(
+                    line,
+                    found.start,
+                    index.checked_sub(1).map(|i| self.lines[i].as_str()),
+                );
+                let customers = CUSTOMER_ID_LABEL.is_match(clause);
+                let score = 1 + i32::from(labelled) * 2
+                    - i32::from(in_customer_block) * 4
+                    - i32::from(customers) * 6;
                 match scores.iter_mut().find(|(value, ..)| *value == found.value) {
                     Some(entry) => entry.1 += score,
                     None => scores.push((found.value, score, index)),

@@ -319,3 +319,12 @@ Totaal incl. BTW € 30,25";
         "totals stay as printed"
     );
 }
+
+#[test]
+fn the_customers_labelled_vat_id_is_not_the_suppliers() {
+    let text = "Gartenbau Schäfer AG\nRechnung\nRechnungsnummer R-1\nIhre USt-IdNr. DE384133579\n\
+                Summe netto 100,00 €\nUmsatzsteuer 19 % 19,00 €\nGesamtbetrag 119,00 €\n\
+                Gartenbau Schäfer AG · Bahnhofstraße 108, 20095 Hamburg · Umsatzsteuer-ID DE508339034\n";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.supplier_vat_id.as_deref(), Some("DE508339034"));
+}
