@@ -18,7 +18,7 @@ static DOCUMENT_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 static NOT_A_NAME: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)^(?:page|seite|pagina|side|blad)\b|\(c\)|©|@|www\.|https?:|^\+?\d|\b(?:iban|swift|bic|giro|bankverbindung|bank\s+details)\b|^(?:tel|fax|phone|telefon)\b|^(?:attn|t\.a\.v|z\.\s*hd|att\.|à\s+l['’]attention)",
+        r"(?i)^(?:page|seite|pagina|side|blad)\b|\(c\)|©|@|www\.|https?:|^\+?\d|\b\d+\s?[a-z]?$|\b(?:iban|swift|bic|giro|bankverbindung|bank\s+details)\b|^(?:tel|fax|phone|telefon)\b|^(?:attn|t\.a\.v|z\.\s*hd|att\.|à\s+l['’]attention)",
     )
     .expect("valid regex")
 });
@@ -106,8 +106,39 @@ pub(crate) fn find_customer(lines: &[&str]) -> Option<(String, usize)> {
     None
 }
 
-/// The supplier's name: under a seller label, else the first line near the top that looks like
-/// a name (letterheads start with it). Lines of the customer block are skipped.
+/// Confidence of a supplier name with corroboration: it ends in a legal form and is printed
+/// more than once (letterhead, sender line, footer).
+pub(crate) const CORROBORATED_NAME: f32 = 0.7;
+
+/// A document title printed on the same line as the letterhead name ("De Boer B.V.   FACTUUR").
+static TRAILING_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\s+(?:tax\s+)?(?:invoice|factuur|rechnung|faktura|fattura|facture|credit\s*note|creditnota|gutschrift|kreditnota|nota\s+di\s+credito|avoir)\b.*$",
+    )
+    .expect("valid regex")
+});
+
+/// Name candidates of a line: the line itself, and the first segment of a "Name · street · city"
+/// sender or footer line.
+fn name_candidates(line: &str) -> Vec<String> {
+    let mut candidates = Vec::new();
+    let whole = TRAILING_TITLE.replace(line, "").trim().to_owned();
+    if looks_like_name(&whole) {
+        candidates.push(whole);
+    }
+    if let Some((first, _)) = line.split_once(['·', '|', '•']) {
+        let first = first.trim();
+        if looks_like_name(first) {
+            candidates.push(first.to_owned());
+        }
+    }
+    candidates
+}
+
+/// The supplier's name: under a seller label, else the best-supported name-like line. A name
+/// gains support from ending in a legal form ("GmbH", "B.V.") and from being printed again in
+/// the sender line or footer; ties go to the one nearest the top, where letterheads start.
+/// Lines of the customer block and the customer's name itself are skipped.
 pub(crate) fn find_supplier(
     lines: &[&str],
     customer_block: Option<usize>,
@@ -121,15 +152,42 @@ pub(crate) fn find_supplier(
             }
         }
     }
-    lines
-        .iter()
-        .enumerate()
-        .take(15)
-        .filter(|(index, _)| {
-            customer_block.is_none_or(|block| *index < block || *index > block + 4)
-        })
-        .find(|(_, line)| looks_like_name(line))
-        .map(|(_, line)| ((*line).to_owned(), FIRST_LINE_NAME))
+    let customer_name = customer_block.and_then(|_| find_customer(lines).map(|(name, _)| name));
+    let outside_customer_block =
+        |index: usize| customer_block.is_none_or(|block| index < block || index > block + 4);
+    let mut best: Option<(i32, usize, String, bool)> = None;
+    for (index, line) in lines.iter().enumerate().take(15) {
+        if !outside_customer_block(index) {
+            continue;
+        }
+        for candidate in name_candidates(line) {
+            if customer_name.as_deref() == Some(candidate.as_str()) {
+                continue;
+            }
+            let legal_form = LEGAL_FORM_END.is_match(&candidate);
+            let repeats = lines
+                .iter()
+                .enumerate()
+                .filter(|(other, text)| *other != index && text.contains(candidate.as_str()))
+                .count();
+            let score = i32::from(legal_form) * 2 + i32::try_from(repeats.min(2)).unwrap_or(2);
+            let corroborated = legal_form && repeats > 0;
+            if best
+                .as_ref()
+                .is_none_or(|(best_score, ..)| score > *best_score)
+            {
+                best = Some((score, index, candidate, corroborated));
+            }
+        }
+    }
+    best.map(|(_, _, name, corroborated)| {
+        let confidence = if corroborated {
+            CORROBORATED_NAME
+        } else {
+            FIRST_LINE_NAME
+        };
+        (name, confidence)
+    })
 }
 
 #[cfg(test)]
