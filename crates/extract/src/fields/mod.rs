@@ -31,7 +31,7 @@ pub use readings::{merge_readings, parse_pdf_text};
 
 use chrono::NaiveDate;
 use labels::{find_labels, LabelKind, LabelMatch, Strength};
-use numbers::{find_amounts, NumberStyle};
+use numbers::{find_amounts, parse_number, NumberStyle};
 use rust_decimal::Decimal;
 use stapel_domain::{DocumentType, ExtractedInvoice, Source};
 use std::collections::BTreeMap;
@@ -324,6 +324,10 @@ fn label_clause<'a>(line: &'a str, start: usize, previous: Option<&'a str>) -> &
         .unwrap_or(0);
     &before[offset..]
 }
+
+/// A row that opens with a VAT rate: "9%", "21 %", "5,5 %".
+static RATE_FIRST_ROW: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^\s*(\d{1,2}(?:[.,]\d{1,2})?)\s?%").expect("valid regex"));
 
 static ISO_CURRENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"\b(EUR|GBP|USD|CHF|DKK|SEK|NOK|PLN|CZK|HUF|RON|BGN|ISK)\b")
@@ -639,6 +643,37 @@ impl Document {
                         });
                     }
                 }
+            }
+        }
+        // A VAT summary table without a label per row: "21 %   632,29   132,78".
+        for (index, masked) in self.masked.iter().enumerate() {
+            let Some(row) = RATE_FIRST_ROW.captures(masked) else {
+                continue;
+            };
+            let Some(rate) = parse_number(&row[1], self.style)
+                .or_else(|| parse_number(&row[1], NumberStyle::DecimalPoint))
+            else {
+                continue;
+            };
+            let start = row.get(0).map_or(0, |whole| whole.end());
+            let (amounts, _) = find_amounts(&masked[start..], self.style);
+            let [base, amount, ..] = amounts.as_slice() else {
+                continue;
+            };
+            if rate < Decimal::ONE_HUNDRED
+                && base.has_decimals
+                && amount.has_decimals
+                && totals::rate_matches(base.value, rate, amount.value)
+                && !breakdown
+                    .iter()
+                    .any(|known: &BreakdownCandidate| known.rate == rate)
+            {
+                tracing::trace!(index, %rate, "VAT summary row");
+                breakdown.push(BreakdownCandidate {
+                    rate,
+                    base: base.value,
+                    amount: amount.value,
+                });
             }
         }
         let single_rate = (rates.len() == 1).then(|| rates[0]);
