@@ -127,6 +127,13 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
         invoice.supplier_name = Some(name);
         set_confidence("supplier_name", score);
     }
+    if invoice.customer_name.is_none() {
+        let supplier = invoice.supplier_name.as_deref();
+        if let Some(name) = parties::find_unlabelled_customer(&line_refs, supplier) {
+            invoice.customer_name = Some(name);
+            set_confidence("customer_name", parties::ADDRESS_BLOCK_NAME);
+        }
+    }
     if let Some((vat_id, score)) = document.supplier_vat_id(customer_block) {
         invoice.supplier_vat_id = Some(vat_id);
         set_confidence("supplier_vat_id", score);

@@ -190,6 +190,43 @@ pub(crate) fn find_supplier(
     })
 }
 
+/// Confidence of a customer name read from an unlabelled address block.
+pub(crate) const ADDRESS_BLOCK_NAME: f32 = 0.4;
+
+/// A postcode line: "2611 GP Delft", "20095 Hamburg", "75011 Paris", "M1 2HF", "DK-2100 København".
+static POSTCODE_LINE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+\p{L}|^[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\s[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}$",
+    )
+    .expect("valid regex")
+});
+
+/// The customer's name when no label announces it: the first name-like line near the top that
+/// opens an address block (a postcode line follows within three lines) and is not the
+/// supplier's name or part of the supplier's letterhead block.
+pub(crate) fn find_unlabelled_customer(lines: &[&str], supplier: Option<&str>) -> Option<String> {
+    let supplier_line = supplier.and_then(|name| lines.iter().position(|line| line.contains(name)));
+    lines
+        .iter()
+        .enumerate()
+        .take(25)
+        .filter(|(index, _)| supplier_line.is_none_or(|at| *index > at + 4 || *index < at))
+        .find_map(|(index, line)| {
+            let name = TRAILING_TITLE.replace(line, "").trim().to_owned();
+            let opens_address = lines
+                .iter()
+                .skip(index + 1)
+                .take(3)
+                .any(|next| POSTCODE_LINE.is_match(next));
+            (looks_like_name(&name)
+                && opens_address
+                && supplier.is_none_or(|supplier| {
+                    !name.contains(supplier) && !supplier.contains(name.as_str())
+                }))
+            .then_some(name)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
