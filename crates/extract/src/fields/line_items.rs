@@ -20,19 +20,19 @@ use std::sync::LazyLock;
 
 static QUANTITY_HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:menge|anzahl|anz\.|qty|quantity|aantal|qt[ée]|quantit[àaé]|q\.t[àa]|antal|stk\.?\s*antal)(?:\s|$|\.)",
+        r"(?i)\b(?:menge|anzahl|anz\.|qty|quantity|units|aantal|aant\.|hoeveelheid|qt[ée]|qt[àa]|quantit[àaé]|q\.t[àa]|antal|stk\.?\s*antal|stk\.|m[æa]ngde)(?:\s|$|\.)",
     )
     .expect("valid regex")
 });
 static PRICE_HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:einzelpreis|nettopreis|st[üu]ckpreis|preis|unit\s*price|price|rate|stukprijs|prijs|prix(?:\s+unitaire)?|p\.\s?u\.|prezzo(?:\s+unitario)?|enhedspris|stykpris|pris)(?:\s|$|\.)",
+        r"(?i)\b(?:einzelpreis|e-preis|nettopreis|st[üu]ckpreis|preis(?:/einheit)?|unit\s*price|price|rate|stukprijs|prijs|prix(?:\s+unit(?:aire|\.))?|p\.\s?u\.|prezzo(?:\s+unit(?:ario|\.))?|enhedspris|stykpris|pris)(?:\s|$|\.)",
     )
     .expect("valid regex")
 });
 static AMOUNT_HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:gesamt(?:preis|betrag)?|nettobetrag|betrag|amount|line\s+total|total|bedrag|montant(?:\s+ht)?|importo|bel[øo]b|totale|i\s+alt)(?:\s|$|\.)",
+        r"(?i)\b(?:gesamt(?:preis|betrag)?|nettobetrag|betrag|amount|net|line\s+total|total(?:\s+ht)?|totaal|bedrag(?:\s+excl\.?)?|montant(?:\s+ht)?|importo|imponibile|bel[øo]b|pris\s+i\s+alt|totale|i\s+alt)(?:\s|$|\.)",
     )
     .expect("valid regex")
 });
