@@ -112,6 +112,22 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
     }
 
     invoice.lines = line_items::find_line_items(&document.lines, &document.labels, document.style);
+    // A rate a row shows must be one of the document's VAT rates ("Loyalty discount 3%" is not a
+    // VAT rate); with one rate on the whole document, every row is at that rate.
+    let document_rates: Vec<Decimal> = invoice
+        .vat_breakdown
+        .iter()
+        .map(|entry| entry.rate)
+        .collect();
+    for line in &mut invoice.lines {
+        match (line.vat_rate, document_rates.as_slice()) {
+            (Some(rate), rates) if !rates.is_empty() && !rates.contains(&rate) => {
+                line.vat_rate = (rates.len() == 1).then(|| rates[0]);
+            }
+            (None, [only]) => line.vat_rate = Some(*only),
+            _ => {}
+        }
+    }
     if !invoice.lines.is_empty() {
         set_confidence("lines", lines_confidence(&invoice.lines, invoice.net_total));
     }
