@@ -124,6 +124,11 @@ fn main() {
                 ExtractedInvoice::default()
             }
         };
+        let (invoice, truth) = if truth.document_type == Some(DocumentType::CreditNote) {
+            (unsigned_found(invoice), unsigned_truth(truth))
+        } else {
+            (invoice, truth)
+        };
         let mut compared = compare(&invoice, &truth);
         mark_unprinted(&mut compared, &page_text);
         for (field, result) in compared.iter_mut() {
@@ -584,6 +589,50 @@ fn compact(value: Option<&str>) -> String {
 
 fn amount(value: Option<Decimal>) -> String {
     show(value.map(|value| value.normalize()))
+}
+
+/// A credit note may print its amounts negative or positive, and stapel books both the same way
+/// (see `stapel_booking`), so credit notes are compared by magnitude.
+fn unsigned_found(mut invoice: ExtractedInvoice) -> ExtractedInvoice {
+    for amount in [
+        &mut invoice.net_total,
+        &mut invoice.vat_total,
+        &mut invoice.gross_total,
+        &mut invoice.amount_due,
+    ] {
+        *amount = amount.map(|value| value.abs());
+    }
+    for entry in &mut invoice.vat_breakdown {
+        entry.base = entry.base.abs();
+        entry.amount = entry.amount.abs();
+    }
+    for line in &mut invoice.lines {
+        line.quantity = line.quantity.map(|value| value.abs());
+        line.unit_price = line.unit_price.map(|value| value.abs());
+        line.net_amount = line.net_amount.map(|value| value.abs());
+    }
+    invoice
+}
+
+fn unsigned_truth(mut truth: Invoice) -> Invoice {
+    for amount in [
+        &mut truth.net_total,
+        &mut truth.vat_total,
+        &mut truth.gross_total,
+        &mut truth.amount_due,
+    ] {
+        *amount = amount.map(|value| value.abs());
+    }
+    for (_, base, amount) in &mut truth.vat_breakdown {
+        *base = base.abs();
+        *amount = amount.abs();
+    }
+    for (quantity, price, net, _) in &mut truth.lines {
+        *quantity = quantity.map(|value| value.abs());
+        *price = price.map(|value| value.abs());
+        *net = net.map(|value| value.abs());
+    }
+    truth
 }
 
 fn compare(found: &ExtractedInvoice, truth: &Invoice) -> BTreeMap<&'static str, FieldResult> {

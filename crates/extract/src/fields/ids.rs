@@ -158,6 +158,167 @@ pub(crate) fn find_vat_ids(line: &str) -> Vec<IdMatch> {
     found
 }
 
+/// Whether a VAT number (country prefix and number, normalised) passes its country's check-digit
+/// rule; `None` for countries whose rule is not implemented here (their shape still counts).
+pub(crate) fn vat_checksum(vat_id: &str) -> Option<bool> {
+    let (country, number) = vat_id.split_at_checked(2)?;
+    let digits: Vec<u32> = number.chars().filter_map(|c| c.to_digit(10)).collect();
+    let all_digits = digits.len() == number.len();
+    match country {
+        // ISO 7064 MOD 11,10.
+        "DE" if all_digits && digits.len() == 9 => {
+            let mut product = 10;
+            for digit in &digits[..8] {
+                let mut sum = (digit + product) % 10;
+                if sum == 0 {
+                    sum = 10;
+                }
+                product = (2 * sum) % 11;
+            }
+            let check = (11 - product) % 10;
+            Some(check == digits[8])
+        }
+        // Weighted mod 11 (9..2, then −1) for companies; mod 97 over the whole id for the
+        // sole-trader numbers issued since 2020.
+        "NL" if number.len() == 12 && number.as_bytes()[9] == b'B' => {
+            let nine: Vec<u32> = number[..9].chars().filter_map(|c| c.to_digit(10)).collect();
+            if nine.len() != 9 {
+                return Some(false);
+            }
+            let weighted: i64 = nine[..8]
+                .iter()
+                .zip((2..=9).rev())
+                .map(|(digit, weight)| i64::from(*digit) * weight)
+                .sum::<i64>()
+                - i64::from(nine[8]);
+            Some(weighted % 11 == 0 || mod97_of_alphanumeric(vat_id) == Some(1))
+        }
+        "DK" if all_digits && digits.len() == 8 => {
+            let weights = [2, 7, 6, 5, 4, 3, 2, 1];
+            let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
+            Some(sum.is_multiple_of(11))
+        }
+        "IT" if all_digits && digits.len() == 11 => Some(luhn(&digits)),
+        "FR" if number.len() == 11 => {
+            let siren: String = number[2..].to_owned();
+            let siren_value: u64 = siren.parse().ok()?;
+            match number[..2].parse::<u64>() {
+                Ok(key) => Some(key == (12 + 3 * (siren_value % 97)) % 97),
+                // Letter keys use another scheme; the shape is all we check.
+                Err(_) => None,
+            }
+        }
+        "BE" if all_digits && digits.len() == 10 => {
+            let first: u64 = number[..8].parse().ok()?;
+            let check: u64 = number[8..].parse().ok()?;
+            Some(97 - first % 97 == check)
+        }
+        "GB" if all_digits && digits.len() == 9 => {
+            let sum: i64 = digits[..7]
+                .iter()
+                .zip((2..=8).rev())
+                .map(|(digit, weight)| i64::from(*digit) * weight)
+                .sum::<i64>()
+                + i64::from(digits[7] * 10 + digits[8]);
+            Some(sum % 97 == 0 || (sum + 55) % 97 == 0)
+        }
+        _ => None,
+    }
+}
+
+/// Luhn over all digits, the last one being the check digit.
+fn luhn(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(index, digit)| {
+            if index % 2 == 1 {
+                let doubled = digit * 2;
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
+            } else {
+                *digit
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// ISO 7064 mod 97 of an alphanumeric string (letters count as 10..35), as IBANs use.
+fn mod97_of_alphanumeric(text: &str) -> Option<u32> {
+    let mut remainder = 0u32;
+    for character in text.chars() {
+        let value = character.to_digit(36)?;
+        remainder = if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        };
+    }
+    Some(remainder)
+}
+
+static SWISS_UID: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"\bCHE[\s\-]?(\d{3})[.\s]?(\d{3})[.\s]?(\d{3})\b").expect("valid regex")
+});
+
+/// Swiss UID / VAT numbers ("CHE-123.456.789 MWST"), kept only when the mod-11 check digit
+/// holds. Switzerland is outside the EU, but Swiss suppliers invoice EU customers.
+pub(crate) fn find_swiss_uids(line: &str) -> Vec<IdMatch> {
+    SWISS_UID
+        .captures_iter(line)
+        .filter_map(|captures| {
+            let whole = captures.get(0)?;
+            let digits: Vec<u32> = (1..=3)
+                .flat_map(|group| captures[group].chars().collect::<Vec<_>>())
+                .filter_map(|c| c.to_digit(10))
+                .collect();
+            let weights = [5, 4, 3, 2, 7, 6, 5, 4];
+            let sum: u32 = digits[..8].iter().zip(weights).map(|(d, w)| d * w).sum();
+            let check = (11 - sum % 11) % 11;
+            (check != 10 && check == digits[8]).then(|| IdMatch {
+                value: format!(
+                    "CHE{}",
+                    digits.iter().map(u32::to_string).collect::<String>()
+                ),
+                start: whole.start(),
+                end: whole.end(),
+            })
+        })
+        .collect()
+}
+
+/// Countries whose VAT numbers are often printed without their prefix ("P.IVA 01234567897",
+/// "VAT Reg. No. 123 4567 89"), tried in this order for a labelled bare number.
+const BARE_VAT_COUNTRIES: [&str; 6] = ["IT", "GB", "DE", "BE", "FR", "DK"];
+
+static BARE_NUMBER: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^[\s:.#]*(\d[\d\s.]{6,16}\d)\b").expect("valid regex"));
+
+/// A VAT number printed without its country prefix right after a VAT label: accepted only for
+/// a country whose shape and check digit it passes, the hinted country first.
+pub(crate) fn bare_vat_id(after_label: &str, country_hint: Option<&str>) -> Option<String> {
+    let captures = BARE_NUMBER.captures(after_label)?;
+    let number: String = captures[1].chars().filter(char::is_ascii_digit).collect();
+    let hinted = country_hint
+        .into_iter()
+        .filter(|hint| BARE_VAT_COUNTRIES.contains(hint));
+    hinted
+        .chain(BARE_VAT_COUNTRIES)
+        .map(|country| format!("{country}{number}"))
+        .find(|candidate| {
+            let country = &candidate[..2];
+            let shape_ok = VAT_ID_SHAPE_REGEXES
+                .iter()
+                .any(|(code, shape)| *code == country && shape.is_match(&candidate[2..]));
+            shape_ok && vat_checksum(candidate) == Some(true)
+        })
+}
+
 static DANISH_CVR: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
         r"(?i)\bcvr\s*-?\s*(?:nr\.?|nummer)?\s*:?\s*(\d{2}\s?\d{2}\s?\d{2}\s?\d{2})\b",
@@ -268,6 +429,45 @@ mod tests {
             ["DK31415926"]
         );
         assert!(find_vat_ids("NL20 INGB 0001 2345 67").is_empty());
+    }
+
+    #[test]
+    fn checks_vat_numbers_by_their_countrys_rule() {
+        for valid in [
+            "DE136695976",
+            "NL004495445B01",
+            "DK13585628",
+            "IT00743110157",
+            "FR40303265045",
+            "BE0403170701",
+            "GB980780684",
+        ] {
+            assert_eq!(vat_checksum(valid), Some(true), "{valid}");
+        }
+        for invalid in [
+            "DE136695977",
+            "NL004495446B01",
+            "DK13585629",
+            "IT00743110158",
+            "FR41303265045",
+            "BE0403170702",
+            "GB980780685",
+        ] {
+            assert_eq!(vat_checksum(invalid), Some(false), "{invalid}");
+        }
+        assert_eq!(vat_checksum("ATU13585627"), None);
+        assert_eq!(
+            bare_vat_id(": 00743110157", None).as_deref(),
+            Some("IT00743110157")
+        );
+        assert_eq!(
+            bare_vat_id(" 980 7806 84", Some("GB")).as_deref(),
+            Some("GB980780684")
+        );
+        assert_eq!(bare_vat_id(" 12345", None), None);
+        let swiss = find_swiss_uids("UID CHE-116.281.710 MWST");
+        assert_eq!(swiss[0].value, "CHE116281710");
+        assert!(find_swiss_uids("CHE-116.281.711").is_empty());
     }
 
     #[test]

@@ -164,6 +164,13 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
         .or(invoice.iban.as_deref())
         .and_then(|id| id.get(..2))
         .map(str::to_owned);
+    if invoice.supplier_vat_id.is_none() {
+        if let Some(vat_id) = document.bare_supplier_vat_id(customer_block, country_hint.as_deref())
+        {
+            invoice.supplier_vat_id = Some(vat_id);
+            set_confidence("supplier_vat_id", BARE_VAT_ID);
+        }
+    }
     if let Some((currency, score)) = document.currency(country_hint.as_deref()) {
         invoice.currency = Some(currency);
         set_confidence("currency", score);
@@ -318,6 +325,11 @@ static BUYER_ACCOUNT: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Confidence of a VAT number whose check digit is wrong: kept as printed, but reviewed.
+const BAD_CHECK_DIGIT: f32 = 0.45;
+/// Confidence of a VAT number printed without its country prefix, prefixed by its check digit.
+const BARE_VAT_ID: f32 = 0.6;
+
 /// Words in a VAT number's label that make it the customer's: "Customer VAT no.", "Ihre
 /// USt-IdNr.", "Btw-nr. klant", "Vs. P.IVA", "N° TVA client", "Kundens CVR".
 static CUSTOMER_ID_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -724,6 +736,7 @@ impl Document {
                 .any(|block| index >= block && index <= block + 5);
             let mut found_ids = ids::find_vat_ids(line);
             found_ids.extend(ids::find_danish_cvr(line));
+            found_ids.extend(ids::find_swiss_uids(line));
             for found in found_ids {
                 // "Ihre USt-IdNr.", "Customer VAT no.", "Btw-nr. klant", "Vs. P.IVA": the
                 // label in front of the number says whose it is.
@@ -733,7 +746,10 @@ impl Document {
                     index.checked_sub(1).map(|i| self.lines[i].as_str()),
                 );
                 let customers = CUSTOMER_ID_LABEL.is_match(clause);
-                let score = 1 + i32::from(labelled) * 2
+                // A valid check digit is evidence; a failing one is a misprint or a misread,
+                // kept as printed but with low confidence (below).
+                let checksum = i32::from(ids::vat_checksum(&found.value) == Some(true));
+                let score = 1 + i32::from(labelled) * 2 + checksum
                     - i32::from(in_customer_block) * 4
                     - i32::from(customers) * 6;
                 match scores.iter_mut().find(|(value, ..)| *value == found.value) {
@@ -749,7 +765,39 @@ impl Document {
         if best.1 <= 0 {
             return None;
         }
-        Some((best.0, if distinct == 1 { 0.85 } else { 0.6 }))
+        let confidence = match (ids::vat_checksum(&best.0), distinct) {
+            (Some(false), _) => BAD_CHECK_DIGIT,
+            (Some(true), 1) => 0.9,
+            (_, 1) => 0.85,
+            (Some(true), _) => 0.7,
+            (None, _) => 0.6,
+        };
+        Some((best.0, confidence))
+    }
+
+    /// A supplier VAT number printed without its country prefix after a VAT label ("P.IVA
+    /// 01234567897", "VAT No. 123 4567 89"), outside the customer's block and not labelled as
+    /// the customer's. Only when no prefixed number was found at all.
+    fn bare_supplier_vat_id(
+        &self,
+        customer_block: Option<usize>,
+        country_hint: Option<&str>,
+    ) -> Option<String> {
+        self.lines.iter().enumerate().find_map(|(index, line)| {
+            if customer_block.is_some_and(|block| index >= block && index <= block + 5) {
+                return None;
+            }
+            self.labels[index]
+                .iter()
+                .filter(|label| label.kind == LabelKind::VatId)
+                .find_map(|label| {
+                    let clause = label_clause(line, label.end, None);
+                    if CUSTOMER_ID_LABEL.is_match(clause) {
+                        return None;
+                    }
+                    ids::bare_vat_id(&line[label.end..], country_hint)
+                })
+        })
     }
 
     /// The supplier's (payee's) IBAN. An IBAN in the customer's block, labelled as the buyer's,
