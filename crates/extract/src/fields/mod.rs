@@ -76,6 +76,9 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
             "due_date",
             if before_issue { 0.3 } else { found.confidence },
         );
+    } else if let Some(found) = document.pay_by_date(invoice.issue_date) {
+        invoice.due_date = Some(found.date);
+        set_confidence("due_date", found.confidence);
     } else if let Some(issue) = invoice.issue_date {
         // "Payable within 30 days": a computed date, so less sure than a printed one.
         if let Some(days) = document.payment_days() {
@@ -287,6 +290,26 @@ static PAYMENT_DAYS: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Confidence of a due date read from a payment request sentence.
+const PAY_BY_DATE: f32 = 0.6;
+
+/// The words right before the date in a payment request, in the six languages.
+static PAY_BY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(?:\b(?:by|before|no\s+later\s+than|avant\s+le|au\s+plus\s+tard\s+le|jusqu['’]au|bis\s+(?:zum|spätestens(?:\s+zum)?)?|spätestens(?:\s+am)?|v[óo]{1,2}r|uiterlijk(?:\s+op)?|entro\s+il|entro|senest(?:\s+den)?|inden|betales\s+(?:den|senest))\s*:?\s*)$",
+    )
+    .expect("valid regex")
+});
+
+/// A sentence asking for payment ("please pay", "bitte überweisen", "gelieve … over te maken",
+/// "règlement", "da pagare", "betales"), so that "gültig bis" or "delivered by" do not count.
+static PAYMENT_REQUEST: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:pay|payment|payable|remit|zahl|überweis|ueberweis|begleich|betaal|betalen|betaling|voldoen|over\s+te\s+maken|overmaken|overføre|overfør|indbetal|betal|règlement|reglement|régler|payer|paiement|virement|pag|versare|bonifico)",
+    )
+    .expect("valid regex")
+});
+
 /// Cash-discount terms ("3% Skonto innerhalb 10 Tagen") name a shorter period that is not the
 /// due date.
 static CASH_DISCOUNT: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -560,6 +583,26 @@ impl Document {
     /// The payment period in days from terms like "payable within 30 days", skipping
     /// cash-discount clauses; the longest period printed wins, since discount periods are the
     /// shorter ones.
+    /// The date in a payment request ("Please pay … by 17/10/2025", "Bitte überweisen Sie … bis
+    /// zum 11.05.2025", "Règlement … avant le 18/09/2026"): the due date when no label gives
+    /// one. Cash-discount clauses name an earlier date and are skipped.
+    fn pay_by_date(&self, issue: Option<NaiveDate>) -> Option<FoundDate> {
+        self.lines.iter().find_map(|line| {
+            if CASH_DISCOUNT.is_match(line) {
+                return None;
+            }
+            dates::find_dates(line).into_iter().find_map(|date| {
+                let before = &line[..date.start];
+                let after_issue = issue.is_none_or(|issue| date.date >= issue);
+                let payment = PAYMENT_REQUEST.is_match(line);
+                (payment && PAY_BY.is_match(before) && after_issue).then_some(FoundDate {
+                    date: date.date,
+                    confidence: PAY_BY_DATE,
+                })
+            })
+        })
+    }
+
     fn payment_days(&self) -> Option<u64> {
         self.lines
             .iter()

@@ -328,3 +328,15 @@ fn the_customers_labelled_vat_id_is_not_the_suppliers() {
     let invoice = parse_invoice_text(text);
     assert_eq!(invoice.supplier_vat_id.as_deref(), Some("DE508339034"));
 }
+
+#[test]
+fn reads_the_due_date_from_a_payment_request_but_not_from_a_validity_period() {
+    let text = "Factuur\nFactuurnummer 77465\nFactuurdatum 14-02-2026\nGeldig tot 20-03-2026\n\
+                Totaal 5.754,50 €\nGelieve 5.754,50 € vóór 28-02-2026 over te maken.\n";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.due_date, Some(ymd(2026, 2, 28)));
+    assert_eq!(invoice.confidence["due_date"], 0.6);
+    let validity = "Rechnung\nRechnungsnummer 1\nRechnungsdatum 20.09.2018\n\
+                    Gültig ab 20.09.2018 bis 21.09.2018\nGesamtbetrag 9,00 €\n";
+    assert_eq!(parse_invoice_text(validity).due_date, None);
+}
