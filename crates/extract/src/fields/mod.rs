@@ -135,6 +135,20 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
         set_confidence("lines", lines_confidence(&invoice.lines, invoice.net_total));
     }
 
+    // VAT lines that print a rate and its amount but no base ("Btw 21%  390,00 €"): the base of
+    // each rate is the sum of the line items at that rate, accepted only when every rate's
+    // amount matches its base and the bases and amounts add up to the totals.
+    if invoice.vat_breakdown.len() < 2 {
+        if let Some(derived) = totals::breakdown_from_lines(
+            &document.rate_amounts(),
+            &invoice.lines,
+            invoice.net_total,
+            invoice.vat_total,
+        ) {
+            invoice.vat_breakdown = derived;
+        }
+    }
+
     let line_refs: Vec<&str> = document.lines.iter().map(String::as_str).collect();
     let customer = parties::find_customer(&line_refs);
     let customer_block = customer.as_ref().map(|(_, line)| *line);
@@ -756,6 +770,25 @@ impl Document {
         }
         let single_rate = (rates.len() == 1).then(|| rates[0]);
         (candidates, breakdown, single_rate)
+    }
+
+    /// (rate, amount) of every VAT line that prints a rate and one amount after its label.
+    fn rate_amounts(&self) -> Vec<(Decimal, Decimal)> {
+        let mut found: Vec<(Decimal, Decimal)> = Vec::new();
+        for (index, label, region_end) in self.regions(LabelKind::VatTotal) {
+            let (amounts, percents) = find_amounts(&self.masked[index], self.style);
+            let in_region: Vec<_> = amounts
+                .iter()
+                .filter(|amount| amount.start >= label.end && amount.end <= region_end)
+                .filter(|amount| amount.has_decimals)
+                .collect();
+            if let ([amount], [percent]) = (in_region.as_slice(), percents.as_slice()) {
+                if !found.iter().any(|(rate, _)| *rate == percent.value) {
+                    found.push((percent.value, amount.value));
+                }
+            }
+        }
+        found
     }
 
     /// The supplier's VAT number: labelled ids count more, ids in the customer's block or in

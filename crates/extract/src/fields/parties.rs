@@ -42,7 +42,7 @@ fn looks_like_name(line: &str) -> bool {
 
 static LEGAL_FORM_END: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\b(?:gmbh|ag|kg|ohg|ug|e\.\s?k\.|b\.\s?v\.|n\.\s?v\.|v\.\s?o\.\s?f\.|ltd\.?|limited|llp|plc|inc\.?|s\.\s?a\.|sarl|sas|s\.\s?r\.\s?l\.|s\.\s?p\.\s?a\.|aps|a/s|co\.)$",
+        r"(?i)\b(?:gmbh|ag|kg|ohg|ug|gbr|e\.\s?k\.|ug\s+\(haftungsbeschr[äa]nkt\)|gmbh\s+&\s+co\.\s+kg|b\.\s?v\.|n\.\s?v\.|v\.\s?o\.\s?f\.|vof|bvba|bv|nv|ltd\.?|limited|llp|plc|inc\.?|s\.\s?a\.|sa|sarl|sas|sasu|eurl|snc|s\.\s?r\.\s?l\.|s\.\s?r\.\s?l\.\s?s\.|srl|s\.\s?p\.\s?a\.|spa|s\.\s?n\.\s?c\.|s\.\s?a\.\s?s\.|aps|a/s|i/s|k/s|p/s|ivs|a\.m\.b\.a\.|co\.)$",
     )
     .expect("valid regex")
 });

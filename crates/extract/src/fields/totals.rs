@@ -260,6 +260,38 @@ pub(crate) fn single_rate_breakdown(rate: Decimal, totals: &Totals) -> Option<Va
     })
 }
 
+/// A VAT breakdown from printed (rate, amount) pairs and the line items' rates: each base is the
+/// sum of the lines at its rate. `None` unless there are at least two rates, every amount
+/// matches its base, and bases and amounts add up to the net and VAT totals.
+pub(crate) fn breakdown_from_lines(
+    rate_amounts: &[(Decimal, Decimal)],
+    lines: &[stapel_domain::InvoiceLine],
+    net_total: Option<Decimal>,
+    vat_total: Option<Decimal>,
+) -> Option<Vec<VatBreakdown>> {
+    if rate_amounts.len() < 2 || lines.iter().any(|line| line.vat_rate.is_none()) {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for (rate, amount) in rate_amounts {
+        let base = lines
+            .iter()
+            .filter(|line| line.vat_rate == Some(*rate))
+            .try_fold(Decimal::ZERO, |sum, line| sum.checked_add(line.net_amount?))?;
+        if !rate_matches(base, *rate, *amount) {
+            return None;
+        }
+        entries.push(VatBreakdown {
+            rate: *rate,
+            base,
+            amount: *amount,
+        });
+    }
+    let bases: Decimal = entries.iter().map(|entry| entry.base).sum();
+    let amounts: Decimal = entries.iter().map(|entry| entry.amount).sum();
+    (Some(bases) == net_total && Some(amounts) == vat_total).then_some(entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
