@@ -11,8 +11,8 @@ use stapel_pipeline::{BackendSettings, Backends, EmbeddedSettings};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use support::{
-    assert_balanced, decimal, get, libc_kill, sample, serve, serve_with, upload, wait_final,
-    worker_with, Db,
+    assert_balanced, decimal, get, image_only_pdf, libc_kill, sample, scanned_pdf, scanned_png,
+    serve, serve_with, upload, wait_final, worker_with, Db,
 };
 
 async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
@@ -84,6 +84,92 @@ async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
     assert_eq!(batch_view["documents"].as_array().unwrap().len(), 2);
     // The records are where the settings put them, and only there.
     assert_eq!(dir.path().join("records.db").exists(), db.url.is_none());
+}
+
+/// Scans reach the same field parser through OCR in the worker's isolated child: a photo-like
+/// PNG of a page and a scanner's image-only PDF (no text layer) both become proposals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_are_read_by_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 1, &[]);
+    let client = reqwest::Client::new();
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(sample("de_rechnung.expected.json")).unwrap())
+            .unwrap();
+    let png = scanned_png("de_rechnung.pdf", 300);
+    let scan_pdf = image_only_pdf(&png);
+    // A scanner's own text layer that lost everything but a reference line: its totals cannot
+    // reconcile, so the worker reads the rendered page as a second opinion.
+    let poor_text_layer = scanned_pdf(
+        &png,
+        Some("Rechnung RE-2026-11873 Kundennummer 10442 Seite 1 von 1 Bitte bei Zahlung angeben"),
+    );
+    let (status, accepted) = upload(
+        &client,
+        &url,
+        &[
+            ("photo.png", png),
+            ("scan.pdf", scan_pdf),
+            ("holiday.heic", b"\0\0\0\x18ftypheic".to_vec()),
+            ("searchable.pdf", poor_text_layer),
+        ],
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let docs = accepted["documents"].as_array().unwrap();
+    for doc in &docs[..2] {
+        let done = wait_final(
+            &client,
+            &url,
+            doc["id"].as_str().unwrap(),
+            Duration::from_secs(180),
+        )
+        .await;
+        assert_eq!(done["status"], "done", "{done}");
+        let invoice = &done["invoice"];
+        assert_eq!(invoice["source"], "ocr", "{done}");
+        assert_eq!(
+            invoice["invoice_number"], expected["invoice_number"],
+            "{invoice}"
+        );
+        assert_eq!(invoice["gross_total"], expected["gross_total"], "{invoice}");
+        assert_eq!(
+            invoice["supplier_vat_id"], expected["supplier_vat_id"],
+            "{invoice}"
+        );
+        assert_balanced(&done["proposal"]);
+    }
+    let heic = wait_final(
+        &client,
+        &url,
+        docs[2]["id"].as_str().unwrap(),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(heic["status"], "failed");
+    assert_eq!(heic["error"]["code"], "document.unsupported_format");
+    assert!(
+        heic["error"]["message"].as_str().unwrap().contains("HEIC"),
+        "{heic}"
+    );
+
+    let cross_checked = wait_final(
+        &client,
+        &url,
+        docs[3]["id"].as_str().unwrap(),
+        Duration::from_secs(180),
+    )
+    .await;
+    assert_eq!(cross_checked["status"], "done", "{cross_checked}");
+    let invoice = &cross_checked["invoice"];
+    assert_eq!(invoice["source"], "text", "{invoice}");
+    assert_eq!(
+        invoice["invoice_number"], expected["invoice_number"],
+        "{invoice}"
+    );
+    assert_eq!(invoice["gross_total"], expected["gross_total"], "{invoice}");
+    assert_eq!(invoice["net_total"], expected["net_total"], "{invoice}");
+    assert_balanced(&cross_checked["proposal"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

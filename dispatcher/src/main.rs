@@ -7,7 +7,8 @@ use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
 use stapel_dispatcher::process_cmd;
 use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
-    extract_pdf_text_child, init_tracing, shutdown_signal, BackendArgs, LogFormat, WorkerArgs,
+    extract_pdf_text_child, init_tracing, ocr_document_child, shutdown_signal, BackendArgs,
+    LogFormat, WorkerArgs,
 };
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -44,6 +45,9 @@ enum Command {
     /// Internal: parse one PDF from stdin in this isolated process.
     #[command(name = "extract-pdf-text", hide = true)]
     ExtractPdfText,
+    /// Internal: OCR one scan or image from stdin in this isolated process.
+    #[command(name = "ocr-document", hide = true)]
+    OcrDocument,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,8 +105,10 @@ const TENANT: &str = "local";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::ExtractPdfText = cli.command {
-        return ExitCode::from(extract_pdf_text_child() as u8);
+    match cli.command {
+        Command::ExtractPdfText => return ExitCode::from(extract_pdf_text_child() as u8),
+        Command::OcrDocument => return ExitCode::from(ocr_document_child() as u8),
+        _ => {}
     }
     if matches!(cli.command, Command::Process(_)) && std::env::var_os("STAPEL_LOG").is_none() {
         // The one-shot job prints a table; keep stderr to warnings, for the pool's workers too.
@@ -125,7 +131,9 @@ fn main() -> ExitCode {
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::ExtractPdfText => unreachable!("handled before the runtime starts"),
+            Command::ExtractPdfText | Command::OcrDocument => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     });
     match result {

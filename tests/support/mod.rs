@@ -267,3 +267,74 @@ pub unsafe fn libc_kill(pid: i32) {
     const SIGKILL: i32 = 9;
     kill(pid, SIGKILL);
 }
+
+/// The first page of a committed sample rendered as a grey PNG at `dpi`: a scan of it.
+pub fn scanned_png(name: &str, dpi: u32) -> Vec<u8> {
+    let pdf = std::fs::read(sample(name)).unwrap();
+    stapel_ocr::render_page_png(&pdf, 1, dpi).unwrap()
+}
+
+/// An A4 PDF whose only content is a JPEG of the page: what a scanner sends. No text layer.
+pub fn image_only_pdf(png: &[u8]) -> Vec<u8> {
+    scanned_pdf(png, None)
+}
+
+/// A scan with a text layer of its own, as "searchable PDF" scanners write one: `text` is all
+/// the text layer holds, whatever the image shows.
+pub fn scanned_pdf(png: &[u8], text: Option<&str>) -> Vec<u8> {
+    let image = image::load_from_memory(png).unwrap().to_luma8();
+    let (width, height) = image.dimensions();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&image)
+        .unwrap();
+    let mut content = b"q 595 0 0 842 0 0 cm /Im0 Do Q".to_vec();
+    if let Some(text) = text {
+        content.extend_from_slice(format!("\nBT /F1 9 Tf 50 20 Td ({text}) Tj ET").as_bytes());
+    }
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        [
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+                jpeg.len()
+            )
+            .into_bytes(),
+            jpeg,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+        [
+            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
+            content,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", index + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}

@@ -282,6 +282,14 @@ pub fn extract_pdf_text_child() -> i32 {
     stapel_extract::child_main_extract_pdf_text(&mut stdin, &mut stdout)
 }
 
+/// The child side of the isolated OCR reader: a scan or image on stdin, result envelope on
+/// stdout. Returns the process exit code.
+pub fn ocr_document_child() -> i32 {
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout)
+}
+
 /// Resolves on SIGTERM or Ctrl-C: the signals that ask a process to stop gracefully.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};

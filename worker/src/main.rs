@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use stapel_worker::{
-    extract_pdf_text_child, init_tracing, run, shutdown_signal, LogFormat, WorkerArgs,
+    extract_pdf_text_child, init_tracing, ocr_document_child, run, shutdown_signal, LogFormat,
+    WorkerArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -24,12 +25,17 @@ enum Command {
     /// Internal: parse one PDF from stdin in this isolated process.
     #[command(name = "extract-pdf-text", hide = true)]
     ExtractPdfText,
+    /// Internal: OCR one scan or image from stdin in this isolated process.
+    #[command(name = "ocr-document", hide = true)]
+    OcrDocument,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::ExtractPdfText) = cli.command {
-        std::process::exit(extract_pdf_text_child());
+    match cli.command {
+        Some(Command::ExtractPdfText) => std::process::exit(extract_pdf_text_child()),
+        Some(Command::OcrDocument) => std::process::exit(ocr_document_child()),
+        None => {}
     }
     init_tracing(cli.log_format);
     let runtime = tokio::runtime::Runtime::new()?;

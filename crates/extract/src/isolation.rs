@@ -73,6 +73,9 @@ pub fn run_isolated(
     let mut command = Command::new(program);
     command
         .args(args)
+        // Parallelism comes from workers, not from threads inside one child: libgomp (used by
+        // libtesseract) reads this when it loads, so it must be in the child's environment.
+        .env("OMP_THREAD_LIMIT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -95,4 +95,4 @@ pub use images::ImageLimits;
 pub use language::{detect_language, Language};
 pub use openmp::{ensure_single_threaded_openmp, OPENMP_THREAD_LIMIT_VAR};
 pub use page::{BoundingBox, OcrDocument, OcrPage, OcrWord};
-pub use pdf::pdf_page_count;
+pub use pdf::{pdf_page_count, render_page_png};

@@ -87,6 +87,35 @@ fn check_range(pages: &RangeInclusive<u32>, page_count: u32) -> Result<(), OcrEr
     Ok(())
 }
 
+/// Render one page (1-based) as an 8-bit grey PNG at `dpi` (capped so the longer side stays
+/// within 8000 px): the page image a reviewer looks at, and a scan for tests.
+pub fn render_page_png(pdf: &[u8], page: u32, dpi: u32) -> Result<Vec<u8>, OcrError> {
+    let settings = PdfRenderSettings {
+        dpi,
+        max_side_px: 8000,
+    };
+    let mut png = None;
+    for_each_page(pdf, page..=page, settings, &mut |raster| {
+        let image = image::GrayImage::from_raw(
+            raster.image.width,
+            raster.image.height,
+            raster.image.pixels,
+        )
+        .ok_or_else(|| OcrError::PdfCorrupt {
+            message: "the rendered page has an inconsistent size".to_owned(),
+        })?;
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut bytes, image::ImageFormat::Png)
+            .map_err(|error| OcrError::PdfCorrupt {
+                message: format!("encoding the page as PNG failed: {error}"),
+            })?;
+        png = Some(bytes.into_inner());
+        Ok(())
+    })?;
+    png.ok_or(OcrError::NoPages)
+}
+
 /// Render the pages `pages` (1-based, inclusive) one at a time and hand each to `visit`, in
 /// order. Only one page's pixels are alive at a time.
 pub(crate) fn for_each_page(

@@ -15,6 +15,7 @@
 
 mod backends;
 pub mod ingest;
+pub mod ocr;
 pub mod process;
 pub mod view;
 pub mod worker;

@@ -11,6 +11,7 @@
 //! (PDFs without attachment markers or object streams never reach the parser), a size bound and
 //! `catch_unwind`, and any trouble there falls back to the isolated text path.
 
+use crate::ocr::{self, OcrReading};
 use serde::{Deserialize, Serialize};
 use stapel_booking::{propose_booking, ChartOfAccounts};
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
@@ -79,6 +80,8 @@ pub enum DocumentFormat {
     Pdf,
     /// XML (after an optional byte order mark and white space, a `<`); e-invoices.
     Xml,
+    /// A scan or photo: PNG, JPEG, TIFF or WebP, read by OCR.
+    Image,
     /// Anything else.
     Unsupported,
 }
@@ -91,6 +94,8 @@ pub fn detect_format(bytes: &[u8]) -> DocumentFormat {
         DocumentFormat::Pdf
     } else if stapel_einvoice::looks_like_xml(bytes) {
         DocumentFormat::Xml
+    } else if stapel_ocr::detect_format(bytes).is_ok() {
+        DocumentFormat::Image
     } else {
         DocumentFormat::Unsupported
     }
@@ -118,11 +123,7 @@ fn propose(invoice: ExtractedInvoice, chart: &ChartOfAccounts) -> DocumentResult
 
 fn extract_failure(error: ExtractError) -> JobFailure {
     let retryable = matches!(error, ExtractError::Isolation(IsolationError::Spawn { .. }));
-    let mut info = error.to_error_info();
-    if let ExtractError::NoTextLayer { .. } = error {
-        info.message
-            .push_str("; scanned documents need OCR, which this version does not do yet");
-    }
+    let info = error.to_error_info();
     JobFailure {
         error: info,
         retryable,
@@ -136,12 +137,16 @@ pub struct ProcessOptions {
     /// its text layer like any other, which is how text extraction is measured against the
     /// embedded ground truth (`dispatcher process --ignore-embedded-xml`).
     pub read_embedded_einvoice: bool,
+    /// When a text layer's totals do not reconcile, read the rendered pages by OCR as a second
+    /// opinion (the default). Costs about a second per page, only for such documents.
+    pub ocr_cross_check: bool,
 }
 
 impl Default for ProcessOptions {
     fn default() -> Self {
         Self {
             read_embedded_einvoice: true,
+            ocr_cross_check: true,
         }
     }
 }
@@ -177,12 +182,22 @@ pub fn process_document_with(
             log_einvoice(&einvoice);
             return Ok(propose(einvoice.invoice, chart));
         }
+        DocumentFormat::Image => {
+            let reading = read_by_ocr(bytes, runner)?;
+            return Ok(propose(invoice_from_ocr(&reading), chart));
+        }
         DocumentFormat::Unsupported => {
+            let detail = match stapel_ocr::detect_format(bytes) {
+                Err(stapel_ocr::OcrError::UnsupportedFormat { format }) => format!(" ({format})"),
+                _ => String::new(),
+            };
             return Err(JobFailure::permanent(
                 "document.unsupported_format",
-                "the file is neither a PDF nor XML; this version reads text-layer PDFs and \
-                 e-invoice XML (images come in a later version)",
-            ))
+                format!(
+                    "the file is not a PDF, an e-invoice XML or a PNG, JPEG, TIFF or WebP \
+                     image{detail}"
+                ),
+            ));
         }
     }
     // A hybrid PDF's attachment is the invoice; its pages are only a rendering of it.
@@ -207,10 +222,85 @@ pub fn process_document_with(
             extract_pdf_text_isolated(program, bytes, limits)
         }
         PdfTextRunner::InProcess => extract_pdf_text(bytes, &PdfLimits::default()),
-    }
-    .map_err(extract_failure)?;
+    };
+    let text = match text {
+        Ok(text) => text,
+        // A scan, or text drawn without a usable encoding: read the rendered pages instead.
+        Err(ExtractError::NoTextLayer { reason }) => {
+            tracing::info!(%reason, "no usable text layer; reading the pages by OCR");
+            let reading = read_by_ocr(bytes, runner)?;
+            return Ok(propose(invoice_from_ocr(&reading), chart));
+        }
+        Err(error) => return Err(extract_failure(error)),
+    };
     let invoice = parse_pdf_text(&text);
+    if options.ocr_cross_check && !totals_reconcile(&invoice) {
+        // pdf-extract can drop or garble text it cannot decode; the rendered page is a second,
+        // independent reading. Both are kept where they agree, and the reading whose totals
+        // reconcile supplies the totals.
+        match read_by_ocr(bytes, runner) {
+            Ok(reading) => {
+                let second = invoice_from_ocr(&reading);
+                let merged = stapel_extract::fields::merge_readings(invoice, second);
+                tracing::info!(
+                    reconciled = totals_reconcile(&merged),
+                    "cross-checked the text layer against OCR of the rendered pages"
+                );
+                return Ok(propose(merged, chart));
+            }
+            Err(failure) => tracing::warn!(
+                code = %failure.error.code,
+                "OCR cross-check failed; keeping the text-layer reading: {}",
+                failure.error.message
+            ),
+        }
+    }
     Ok(propose(invoice, chart))
+}
+
+/// Confidence at or above which totals count as reconciled (net + VAT = gross was checked).
+const RECONCILED_TOTALS: f32 = 0.9;
+
+/// Whether net, VAT and gross were read and agree.
+fn totals_reconcile(invoice: &ExtractedInvoice) -> bool {
+    invoice.net_total.is_some()
+        && invoice.vat_total.is_some()
+        && invoice
+            .confidence
+            .get("gross_total")
+            .is_some_and(|confidence| *confidence >= RECONCILED_TOTALS)
+}
+
+/// OCR a scan or image with the runner's isolation.
+fn read_by_ocr(bytes: &[u8], runner: &PdfTextRunner) -> Result<OcrReading, JobFailure> {
+    let result = match runner {
+        PdfTextRunner::Isolated { program, .. } => {
+            ocr::ocr_document_isolated(program, bytes, &ocr::ocr_limits())
+        }
+        PdfTextRunner::InProcess => ocr::ocr_document(bytes),
+    };
+    result.map_err(|failure| JobFailure {
+        retryable: failure.retryable,
+        error: ErrorInfo::new(&failure.code, failure.message),
+    })
+}
+
+/// The fields of an OCR reading. Field confidence is capped by how sure Tesseract was of the
+/// words: a value read from a poor scan is never more certain than the scan.
+fn invoice_from_ocr(reading: &OcrReading) -> ExtractedInvoice {
+    let mut invoice = parse_pdf_text(&reading.text);
+    invoice.source = stapel_domain::Source::Ocr;
+    let ceiling = reading.mean_confidence.clamp(0.0, 1.0);
+    for confidence in invoice.confidence.values_mut() {
+        *confidence = confidence.min(ceiling);
+    }
+    tracing::info!(
+        pages = reading.pages,
+        language = reading.language.as_deref(),
+        mean_confidence = reading.mean_confidence,
+        "read by OCR"
+    );
+    invoice
 }
 
 #[cfg(test)]
@@ -302,6 +392,7 @@ mod tests {
         .unwrap();
         let options = ProcessOptions {
             read_embedded_einvoice: false,
+            ..ProcessOptions::default()
         };
         let result = process_document_with(
             &pdf,

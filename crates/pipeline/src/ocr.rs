@@ -1,0 +1,228 @@
+//! Reading a scan: OCR in a limited child process, and its text in the field parser's shape.
+//!
+//! Rendering (hayro) and recognition (libtesseract) run on hostile bytes, so, like the PDF text
+//! parser, they run in a child process (`<exe> ocr-document`) under wall-clock, CPU and memory
+//! limits: a runaway render or a crash in C++ fails the document, not the worker. The child
+//! creates one Tesseract engine and reuses it for every page of the document.
+//!
+//! The child answers with an [`OcrReading`]: per page, the text in Tesseract's line order and
+//! the same words laid out by position (see `stapel_extract::layout`), the same two readings a
+//! text-layer PDF gets, so one field parser serves both.
+
+use serde::{Deserialize, Serialize};
+use stapel_extract::{run_isolated, IsolationError, IsolationLimits, PdfText, PositionedWord};
+use stapel_ocr::{InputFormat, OcrConfig, OcrDocument, OcrEngine, OcrError};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// The subcommand of the worker binary that runs [`child_main_ocr_document`].
+pub const OCR_DOCUMENT_SUBCOMMAND: &str = "ocr-document";
+
+/// More pages than this in one document are refused: a scan that long is split into page-range
+/// jobs, not read in one go.
+pub const MAX_OCR_PAGES: u32 = 50;
+
+/// Larger inputs are refused before the child reads them.
+pub const MAX_OCR_INPUT_BYTES: usize = 100 * 1024 * 1024;
+
+/// What the OCR child read from a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcrReading {
+    /// Per page: Tesseract's lines (`pages`) and the words laid out by position
+    /// (`layout_pages`).
+    pub text: PdfText,
+    /// Mean word confidence over all pages, 0 to 1.
+    pub mean_confidence: f32,
+    /// Pages read.
+    pub pages: u32,
+    /// The language the text was recognised in first (`deu`, `nld`, ...), when detected.
+    pub language: Option<String>,
+}
+
+impl OcrReading {
+    /// Shape an OCR result for the field parser.
+    pub fn from_document(document: &OcrDocument) -> Self {
+        let mut text = PdfText::default();
+        let mut confidence_sum = 0.0_f64;
+        let mut words = 0usize;
+        for page in &document.pages {
+            text.pages.push(page.text());
+            let positioned: Vec<PositionedWord> = page
+                .words
+                .iter()
+                .map(|word| PositionedWord {
+                    text: word.text.clone(),
+                    x0: f64::from(word.bbox.x0),
+                    x1: f64::from(word.bbox.x1),
+                    y: f64::from(word.bbox.y0 + word.bbox.y1) / 2.0,
+                    size: f64::from(word.bbox.y1.saturating_sub(word.bbox.y0)).max(1.0),
+                })
+                .collect();
+            text.layout_pages
+                .push(stapel_extract::layout_text(&positioned));
+            confidence_sum += page
+                .words
+                .iter()
+                .map(|word| f64::from(word.confidence))
+                .sum::<f64>();
+            words += page.words.len();
+        }
+        let mean_confidence = if words == 0 {
+            0.0
+        } else {
+            (confidence_sum / words as f64) as f32
+        };
+        Self {
+            text,
+            mean_confidence,
+            pages: u32::try_from(document.pages.len()).unwrap_or(u32::MAX),
+            language: document
+                .detected_language
+                .or_else(|| document.languages_used.first().copied())
+                .map(|language| language.tesseract_code().to_owned()),
+        }
+    }
+}
+
+/// Why a document could not be read by OCR, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrFailure {
+    /// `ocr.*` or `pdf.*` code.
+    pub code: String,
+    /// What went wrong, for the user.
+    pub message: String,
+    /// Trouble starting the child, not a property of the document.
+    #[serde(default)]
+    pub retryable: bool,
+}
+
+impl OcrFailure {
+    fn from_ocr(error: &OcrError) -> Self {
+        Self {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            retryable: false,
+        }
+    }
+
+    fn from_isolation(error: IsolationError) -> Self {
+        let retryable = matches!(error, IsolationError::Spawn { .. });
+        let info = stapel_extract::ExtractError::Isolation(error).to_error_info();
+        Self {
+            code: info.code.replace("pdf.", "ocr."),
+            message: info.message,
+            retryable,
+        }
+    }
+}
+
+/// Envelope on the child's stdout.
+#[derive(Debug, Serialize, Deserialize)]
+enum Envelope {
+    Ok(OcrReading),
+    Error(OcrFailure),
+}
+
+/// Read a scanned PDF or an image in this process. For tests and tools; the worker uses
+/// [`ocr_document_isolated`].
+pub fn ocr_document(bytes: &[u8]) -> Result<OcrReading, OcrFailure> {
+    let format = stapel_ocr::detect_format(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
+    let mut engine =
+        OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?;
+    let document = match format {
+        InputFormat::Pdf => {
+            let pages =
+                stapel_ocr::pdf_page_count(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
+            if pages > MAX_OCR_PAGES {
+                return Err(OcrFailure {
+                    code: "ocr.too_many_pages".to_owned(),
+                    message: format!(
+                        "the scan has {pages} pages; this version reads scans of up to \
+                         {MAX_OCR_PAGES} pages"
+                    ),
+                    retryable: false,
+                });
+            }
+            engine.ocr_pdf(bytes, 1..=pages)
+        }
+        _ => engine.ocr_image(bytes),
+    }
+    .map_err(|error| OcrFailure::from_ocr(&error))?;
+    Ok(OcrReading::from_document(&document))
+}
+
+/// The child side of [`ocr_document_isolated`]: document on stdin, envelope on stdout.
+///
+/// Returns the process exit code: 0 whenever an envelope was written.
+pub fn child_main_ocr_document(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
+    if let Err(error) = stdin.take(limit).read_to_end(&mut bytes) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "ocr-document: reading stdin failed: {error}"
+        );
+        return 1;
+    }
+    let envelope = match ocr_document(&bytes) {
+        Ok(reading) => Envelope::Ok(reading),
+        Err(failure) => Envelope::Error(failure),
+    };
+    let written = serde_json::to_writer(&mut *stdout, &envelope)
+        .map_err(std::io::Error::from)
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "ocr-document: writing stdout failed: {error}"
+            );
+            1
+        }
+    }
+}
+
+/// Limits for one OCR child. A page takes about a second at 300 DPI on one core; the wall
+/// clock allows for a busy machine and the CPU limit for every page of the largest scan read in
+/// one job. Tesseract with its language models and a 300 DPI page needs a few hundred MB.
+pub fn ocr_limits() -> IsolationLimits {
+    let seconds = 30 + 6 * u64::from(MAX_OCR_PAGES);
+    IsolationLimits {
+        wall_time: Duration::from_secs(seconds),
+        cpu_seconds: seconds,
+        address_space_bytes: 3 * 1024 * 1024 * 1024,
+        max_output_bytes: 32 * 1024 * 1024,
+        max_stderr_bytes: 4096,
+    }
+}
+
+/// Read a scanned PDF or an image in a limited child process: `program ocr-document`.
+pub fn ocr_document_isolated(
+    program: &Path,
+    bytes: &[u8],
+    limits: &IsolationLimits,
+) -> Result<OcrReading, OcrFailure> {
+    if bytes.len() > MAX_OCR_INPUT_BYTES {
+        return Err(OcrFailure {
+            code: "ocr.too_large".to_owned(),
+            message: format!(
+                "the file has {} bytes; scans of up to {MAX_OCR_INPUT_BYTES} bytes are read",
+                bytes.len()
+            ),
+            retryable: false,
+        });
+    }
+    let output = run_isolated(program, &[OCR_DOCUMENT_SUBCOMMAND], bytes, limits)
+        .map_err(OcrFailure::from_isolation)?;
+    match serde_json::from_slice(&output) {
+        Ok(Envelope::Ok(reading)) => Ok(reading),
+        Ok(Envelope::Error(failure)) => Err(failure),
+        Err(error) => Err(OcrFailure {
+            code: "ocr.child_protocol".to_owned(),
+            message: format!("the OCR process answered garbage: {error}"),
+            retryable: false,
+        }),
+    }
+}
