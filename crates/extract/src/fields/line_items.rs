@@ -164,7 +164,12 @@ fn row(line: &str, style: NumberStyle, order: ColumnOrder) -> Option<InvoiceLine
             continue;
         }
         let after_number = index > 0 && parse_signed(tokens[index - 1], style).is_some();
-        if is_unit(token) && after_number {
+        // Units of two words follow the quantity too: "1 a corpo", "2 per stuk".
+        let second_word_of_unit = index > 1
+            && is_unit(tokens[index - 1])
+            && tokens[index - 1].chars().count() <= 3
+            && parse_signed(tokens[index - 2], style).is_some();
+        if is_unit(token) && (after_number || second_word_of_unit) {
             continue;
         }
         break;
@@ -357,6 +362,42 @@ pub(crate) fn find_line_items(
         }
     }
     items
+}
+
+/// Rows beyond this many are not split by search (2^n subsets).
+const MAX_SPLIT_ROWS: usize = 20;
+
+/// The one way to split `nets` into two groups summing to `first` and `second` (true = in the
+/// first group), or `None` when there is no such split, more than one, or too many rows.
+pub(crate) fn unique_split(nets: &[Decimal], first: Decimal, second: Decimal) -> Option<Vec<bool>> {
+    if nets.is_empty() || nets.len() > MAX_SPLIT_ROWS {
+        return None;
+    }
+    let total: Decimal = nets.iter().sum();
+    if total != first + second {
+        return None;
+    }
+    let mut found: Option<u32> = None;
+    for mask in 0u32..(1u32 << nets.len()) {
+        let sum: Decimal = nets
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| mask & (1 << index) != 0)
+            .map(|(_, net)| *net)
+            .sum();
+        if sum == first {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(mask);
+        }
+    }
+    let mask = found?;
+    Some(
+        (0..nets.len())
+            .map(|index| mask & (1 << index) != 0)
+            .collect(),
+    )
 }
 
 #[cfg(test)]

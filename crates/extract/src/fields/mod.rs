@@ -131,6 +131,21 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
             _ => {}
         }
     }
+    // Two rates and rows that do not print theirs: the breakdown's bases say which rows are at
+    // which rate when exactly one split of the rows adds up to them.
+    if let [first, second] = invoice.vat_breakdown.as_slice() {
+        if invoice.lines.iter().all(|line| line.vat_rate.is_none()) {
+            let nets: Option<Vec<Decimal>> =
+                invoice.lines.iter().map(|line| line.net_amount).collect();
+            if let Some(at_first) =
+                nets.and_then(|nets| line_items::unique_split(&nets, first.base, second.base))
+            {
+                for (line, is_first) in invoice.lines.iter_mut().zip(at_first) {
+                    line.vat_rate = Some(if is_first { first.rate } else { second.rate });
+                }
+            }
+        }
+    }
     if !invoice.lines.is_empty() {
         set_confidence("lines", lines_confidence(&invoice.lines, invoice.net_total));
     }

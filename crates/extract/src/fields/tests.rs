@@ -340,3 +340,19 @@ fn reads_the_due_date_from_a_payment_request_but_not_from_a_validity_period() {
                     Gültig ab 20.09.2018 bis 21.09.2018\nGesamtbetrag 9,00 €\n";
     assert_eq!(parse_invoice_text(validity).due_date, None);
 }
+
+#[test]
+fn rows_without_rates_take_theirs_from_the_one_split_that_matches_the_breakdown() {
+    use rust_decimal_macros::dec;
+    let nets = [dec!(530.20), dec!(121.20), dec!(270.71)];
+    assert_eq!(
+        super::line_items::unique_split(&nets, dec!(121.20), dec!(800.91)),
+        Some(vec![false, true, false])
+    );
+    // Two splits add up: no guess.
+    let ambiguous = [dec!(10), dec!(10), dec!(5)];
+    assert_eq!(
+        super::line_items::unique_split(&ambiguous, dec!(10), dec!(15)),
+        None
+    );
+}
