@@ -11,8 +11,8 @@ use stapel_pipeline::{BackendSettings, Backends, EmbeddedSettings};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use support::{
-    assert_balanced, decimal, get, image_only_pdf, libc_kill, sample, scanned_pdf, scanned_png,
-    serve, serve_with, upload, wait_final, worker_with, Db,
+    assert_balanced, decimal, get, image_only_pdf, libc_kill, sample, scanned_pdf,
+    scanned_pdf_pages, scanned_png, serve, serve_with, upload, wait_final, worker_with, Db,
 };
 
 async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
@@ -170,6 +170,33 @@ async fn scans_are_read_by_ocr() {
     assert_eq!(invoice["gross_total"], expected["gross_total"], "{invoice}");
     assert_eq!(invoice["net_total"], expected["net_total"], "{invoice}");
     assert_balanced(&cross_checked["proposal"]);
+}
+
+/// A long scan uploaded small enough for the fast lane is moved to the bulk lane by the worker
+/// that takes it, and finished there; the fast lane is left free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_scan_moves_to_the_bulk_lane_and_is_finished_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 1, &[]);
+    let client = reqwest::Client::new();
+    let png = scanned_png("de_rechnung.pdf", 150);
+    let long_scan = scanned_pdf_pages(&png, None, 5);
+    assert!(
+        long_scan.len() < 8 * 1024 * 1024,
+        "small enough for the fast lane"
+    );
+    let (status, accepted) = upload(&client, &url, &[("long-scan.pdf", long_scan)]).await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["documents"][0]["id"].as_str().unwrap();
+    let done = wait_final(&client, &url, id, Duration::from_secs(300)).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["invoice"]["source"], "ocr");
+    // Taken once in the fast lane (and moved), once in the bulk lane (and read).
+    assert_eq!(done["attempts"], 2, "{done}");
+    let (_, health) = get(&client, &format!("{url}/healthz")).await;
+    assert_eq!(health["queue"]["visible"], 0, "{health}");
+    assert_eq!(health["bulk_queue"]["visible"], 0, "{health}");
+    assert_eq!(health["bulk_queue"]["in_flight"], 0, "{health}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

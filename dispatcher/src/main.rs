@@ -47,7 +47,11 @@ enum Command {
     ExtractPdfText,
     /// Internal: OCR one scan or image from stdin in this isolated process.
     #[command(name = "ocr-document", hide = true)]
-    OcrDocument,
+    OcrDocument {
+        /// Refuse scans with more pages than this.
+        #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
+        max_pages: u32,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,7 +111,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::ExtractPdfText => return ExitCode::from(extract_pdf_text_child() as u8),
-        Command::OcrDocument => return ExitCode::from(ocr_document_child() as u8),
+        Command::OcrDocument { max_pages } => {
+            return ExitCode::from(ocr_document_child(max_pages) as u8)
+        }
         _ => {}
     }
     if matches!(cli.command, Command::Process(_)) && std::env::var_os("STAPEL_LOG").is_none() {
@@ -131,7 +137,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::ExtractPdfText | Command::OcrDocument => {
+            Command::ExtractPdfText | Command::OcrDocument { .. } => {
                 unreachable!("handled before the runtime starts")
             }
         }
@@ -184,6 +190,9 @@ async fn setup(args: BackendArgs) -> anyhow::Result<()> {
     if let (Some(queue), Some(dead_letter)) = (&report.queue_url, &report.dead_letter_queue_url) {
         println!("queue             {queue}");
         println!("dead-letter queue {dead_letter}");
+    }
+    if let Some(bulk) = &report.bulk_queue_url {
+        println!("bulk-lane queue   {bulk}");
     }
     Ok(())
 }

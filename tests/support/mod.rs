@@ -282,6 +282,11 @@ pub fn image_only_pdf(png: &[u8]) -> Vec<u8> {
 /// A scan with a text layer of its own, as "searchable PDF" scanners write one: `text` is all
 /// the text layer holds, whatever the image shows.
 pub fn scanned_pdf(png: &[u8], text: Option<&str>) -> Vec<u8> {
+    scanned_pdf_pages(png, text, 1)
+}
+
+/// A scan of `pages` pages, each the same image (a long scan for the lane tests).
+pub fn scanned_pdf_pages(png: &[u8], text: Option<&str>, pages: usize) -> Vec<u8> {
     let image = image::load_from_memory(png).unwrap().to_luma8();
     let (width, height) = image.dimensions();
     let mut jpeg = Vec::new();
@@ -292,10 +297,15 @@ pub fn scanned_pdf(png: &[u8], text: Option<&str>) -> Vec<u8> {
     if let Some(text) = text {
         content.extend_from_slice(format!("\nBT /F1 9 Tf 50 20 Td ({text}) Tj ET").as_bytes());
     }
-    let objects: Vec<Vec<u8>> = vec![
+    // Objects 1-6 as for one page; pages 2.. are objects 7.. sharing the image and content.
+    let kids: Vec<String> = std::iter::once("3 0 R".to_owned())
+        .chain((1..pages).map(|extra| format!("{} 0 R", 6 + extra)))
+        .collect();
+    let page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>".to_vec();
+    let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).into_bytes(),
+        page.clone(),
         [
             format!(
                 "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
@@ -314,6 +324,7 @@ pub fn scanned_pdf(png: &[u8], text: Option<&str>) -> Vec<u8> {
         .concat(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
     ];
+    objects.extend(std::iter::repeat_n(page, pages.saturating_sub(1)));
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (index, object) in objects.iter().enumerate() {

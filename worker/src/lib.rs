@@ -45,6 +45,11 @@ pub struct BackendArgs {
     #[arg(long, env = "STAPEL_QUEUE", value_name = "URL")]
     pub queue: Option<String>,
 
+    /// The bulk lane's SQS queue, for large documents (`sqs://name` or a URL). Default:
+    /// `<queue>-bulk`, which `dispatcher setup` creates.
+    #[arg(long, env = "STAPEL_BULK_QUEUE", value_name = "URL")]
+    pub bulk_queue: Option<String>,
+
     /// Dead-letter queue of an SQS job queue (`sqs://name` or a URL). Default: the target of
     /// the job queue's redrive policy; `dispatcher setup` creates `<queue>-dead`.
     #[arg(long, env = "STAPEL_DEAD_LETTER_QUEUE", value_name = "URL")]
@@ -94,8 +99,8 @@ impl BackendArgs {
         let queue = match &self.queue {
             None => {
                 anyhow::ensure!(
-                    self.dead_letter_queue.is_none(),
-                    "--dead-letter-queue needs an SQS --queue"
+                    self.dead_letter_queue.is_none() && self.bulk_queue.is_none(),
+                    "--dead-letter-queue and --bulk-queue need an SQS --queue"
                 );
                 QueueSettings::Embedded {
                     queues: QueueNames::default(),
@@ -104,6 +109,11 @@ impl BackendArgs {
             }
             Some(url) => QueueSettings::Sqs {
                 queue: QueueLocation::parse(url)?,
+                bulk: self
+                    .bulk_queue
+                    .as_deref()
+                    .map(QueueLocation::parse)
+                    .transpose()?,
                 dead_letter: self
                     .dead_letter_queue
                     .as_deref()
@@ -168,6 +178,7 @@ impl BackendArgs {
         let optional = [
             ("--store", &self.store),
             ("--queue", &self.queue),
+            ("--bulk-queue", &self.bulk_queue),
             ("--dead-letter-queue", &self.dead_letter_queue),
             ("--sse-kms-key-id", &self.sse_kms_key_id),
         ];
@@ -194,15 +205,34 @@ pub fn setup_plan(args: &BackendArgs) -> anyhow::Result<SetupPlan> {
         StoreSettings::Embedded => None,
     };
     let queues = match &settings.queue {
-        QueueSettings::Sqs { queue, dead_letter } => Some(QueuePlan {
-            queue: queue.name().to_owned(),
-            dead_letter_queue: dead_letter.as_ref().map_or_else(
+        QueueSettings::Sqs {
+            queue,
+            bulk,
+            dead_letter,
+        } => Some((
+            queue.name().to_owned(),
+            bulk.as_ref().map_or_else(
+                || stapel_pipeline::bulk_queue_name(queue.name()),
+                |location| location.name().to_owned(),
+            ),
+            dead_letter.as_ref().map_or_else(
                 || format!("{}-dead", queue.name()),
                 |location| location.name().to_owned(),
             ),
-            max_receives: args.max_receives,
-        }),
+        )),
         QueueSettings::Embedded { .. } => None,
+    };
+    let plan_for = |queue: &str, dead_letter: &str| QueuePlan {
+        queue: queue.to_owned(),
+        dead_letter_queue: dead_letter.to_owned(),
+        max_receives: args.max_receives,
+    };
+    let (queues, bulk_queue) = match &queues {
+        Some((queue, bulk, dead_letter)) => (
+            Some(plan_for(queue, dead_letter)),
+            Some(plan_for(bulk, dead_letter)),
+        ),
+        None => (None, None),
     };
     anyhow::ensure!(
         bucket.is_some() || queues.is_some(),
@@ -213,6 +243,7 @@ pub fn setup_plan(args: &BackendArgs) -> anyhow::Result<SetupPlan> {
         bucket,
         force_path_style: args.s3_path_style,
         queues,
+        bulk_queue,
     })
 }
 
@@ -284,10 +315,10 @@ pub fn extract_pdf_text_child() -> i32 {
 
 /// The child side of the isolated OCR reader: a scan or image on stdin, result envelope on
 /// stdout. Returns the process exit code.
-pub fn ocr_document_child() -> i32 {
+pub fn ocr_document_child(max_pages: u32) -> i32 {
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
-    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout)
+    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout, max_pages)
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals that ask a process to stop gracefully.
@@ -358,6 +389,8 @@ mod tests {
             "s3://invoices/prod",
             "--queue",
             "sqs://jobs",
+            "--bulk-queue",
+            "sqs://jobs-large",
             "--dead-letter-queue",
             "sqs://jobs-dead",
             "--s3-path-style",

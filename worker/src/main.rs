@@ -27,14 +27,20 @@ enum Command {
     ExtractPdfText,
     /// Internal: OCR one scan or image from stdin in this isolated process.
     #[command(name = "ocr-document", hide = true)]
-    OcrDocument,
+    OcrDocument {
+        /// Refuse scans with more pages than this.
+        #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
+        max_pages: u32,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::ExtractPdfText) => std::process::exit(extract_pdf_text_child()),
-        Some(Command::OcrDocument) => std::process::exit(ocr_document_child()),
+        Some(Command::OcrDocument { max_pages }) => {
+            std::process::exit(ocr_document_child(max_pages))
+        }
         None => {}
     }
     init_tracing(cli.log_format);

@@ -36,12 +36,14 @@ pub enum BackendsError {
     Aws(#[from] AwsError),
 }
 
-/// Names of the job queue and its dead-letter queue.
+/// Names of the job queues (one per lane) and their dead-letter queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueNames {
-    /// Where jobs wait.
+    /// Where jobs wait: the fast lane.
     pub jobs: String,
-    /// Where jobs go after too many failed deliveries.
+    /// The bulk lane: large documents, kept out of the fast lane's way (see [`crate::lanes`]).
+    pub bulk: String,
+    /// Where jobs of both lanes go after too many failed deliveries.
     pub dead_letter: String,
 }
 
@@ -49,6 +51,7 @@ impl Default for QueueNames {
     fn default() -> Self {
         Self {
             jobs: "stapel-jobs".into(),
+            bulk: "stapel-jobs-bulk".into(),
             dead_letter: "stapel-jobs-dead".into(),
         }
     }
@@ -76,15 +79,17 @@ impl EmbeddedSettings {
     }
 }
 
-/// The object store, the job queue (with its dead-letter queue) and the records.
+/// The object store, the job queues (two lanes, one dead-letter queue) and the records.
 ///
 /// Held as trait objects: every stage runs unchanged on the embedded default and on S3/SQS.
 #[derive(Clone)]
 pub struct Backends {
     /// Originals and results.
     pub store: Arc<dyn ObjectStore>,
-    /// Pending jobs.
+    /// Pending jobs: the fast lane.
     pub queue: Arc<dyn JobQueue>,
+    /// Pending jobs of large documents: the bulk lane.
+    pub bulk: Arc<dyn JobQueue>,
     /// Jobs that failed too often, kept for inspection and redrive.
     pub dead_letter: Arc<dyn JobQueue>,
     /// Batches, documents and their status.
@@ -112,8 +117,10 @@ pub enum QueueSettings {
     },
     /// SQS queues; SQS applies the job queue's redrive policy, which is read at open.
     Sqs {
-        /// The job queue.
+        /// The job queue (fast lane).
         queue: QueueLocation,
+        /// The bulk lane's queue; `None` is the job queue's name with `-bulk` appended.
+        bulk: Option<QueueLocation>,
         /// The dead-letter queue; `None` takes the target of the job queue's redrive policy.
         dead_letter: Option<QueueLocation>,
     },
@@ -202,20 +209,30 @@ impl Backends {
                 Arc::new(stapel_store_aws::S3ObjectStore::open(aws, s3).await?)
             }
         };
-        let (queue, dead_letter) = match &settings.queue {
+        let (queue, bulk, dead_letter) = match &settings.queue {
             QueueSettings::Embedded {
                 queues,
                 max_receives,
             } => open_embedded_queues(data_dir, queues, *max_receives).await?,
-            QueueSettings::Sqs { queue, dead_letter } => {
+            QueueSettings::Sqs {
+                queue,
+                bulk,
+                dead_letter,
+            } => {
                 let aws = aws_config(&mut aws, &settings.aws).await;
-                open_sqs(aws, queue, dead_letter.as_ref()).await?
+                let bulk = bulk
+                    .clone()
+                    .unwrap_or_else(|| QueueLocation::Name(bulk_queue_name(queue.name())));
+                let (queue, dead_letter) = open_sqs(aws, queue, dead_letter.as_ref()).await?;
+                let (bulk, _) = open_sqs(aws, &bulk, None).await?;
+                (queue, bulk, dead_letter)
             }
         };
         let records = open_records(data_dir, &settings.records).await?;
         Ok(Self {
             store,
             queue,
+            bulk,
             dead_letter,
             records,
         })
@@ -235,22 +252,25 @@ async fn aws_config<'a>(
 
 type QueuePair = (Arc<dyn JobQueue>, Arc<dyn JobQueue>);
 
+/// The bulk lane's queue name for a job queue: `stapel-jobs` → `stapel-jobs-bulk`.
+pub fn bulk_queue_name(jobs: &str) -> String {
+    format!("{jobs}-bulk")
+}
+
 async fn open_embedded_queues(
     data_dir: &Path,
     queues: &QueueNames,
     max_receives: u32,
-) -> Result<QueuePair, BackendsError> {
+) -> Result<(Arc<dyn JobQueue>, Arc<dyn JobQueue>, Arc<dyn JobQueue>), BackendsError> {
     let pool = open_queue_database(&data_dir.join("queue.db")).await?;
-    let queue = SqliteQueue::new(
-        pool.clone(),
-        queues.jobs.clone(),
-        Some(Redrive {
-            dead_letter_queue: queues.dead_letter.clone(),
-            max_receives,
-        }),
-    );
+    let redrive = Redrive {
+        dead_letter_queue: queues.dead_letter.clone(),
+        max_receives,
+    };
+    let queue = SqliteQueue::new(pool.clone(), queues.jobs.clone(), Some(redrive.clone()));
+    let bulk = SqliteQueue::new(pool.clone(), queues.bulk.clone(), Some(redrive));
     let dead_letter = SqliteQueue::new(pool, queues.dead_letter.clone(), None);
-    Ok((Arc::new(queue), Arc::new(dead_letter)))
+    Ok((Arc::new(queue), Arc::new(bulk), Arc::new(dead_letter)))
 }
 
 /// Open the SQS job queue and its dead-letter queue. A job queue without a redrive policy is

@@ -13,6 +13,7 @@ use stapel_domain::{
 use stapel_records::{NewDocument, RecordsError};
 use stapel_store::{ByteStream, ObjectKey, OutgoingMessage, QueueError, StoreError};
 
+use crate::lanes::Lane;
 use crate::Backends;
 
 /// Why an upload was not accepted.
@@ -191,8 +192,10 @@ pub async fn commit_staged(
             tenant: tenant.to_owned(),
             enqueued_at: Utc::now(),
         };
-        let sent = backends
-            .queue
+        // The lane is chosen by size alone: accepting an upload never opens the file.
+        let lane = Lane::for_upload(document.size_bytes);
+        let sent = lane
+            .queue(backends)
             .send(OutgoingMessage {
                 body: job.encode(),
                 group: tenant.to_owned(),
@@ -209,7 +212,7 @@ pub async fn commit_staged(
             return Err(error.into());
         }
         tracing::info!(document_id = %document.id, %batch_id, filename = %document.filename,
-            size_bytes = document.size_bytes, "document accepted");
+            size_bytes = document.size_bytes, lane = lane.name(), "document accepted");
         accepted.push(AcceptedDocument {
             id: document.id,
             filename: document.filename.clone(),

@@ -15,13 +15,14 @@
 
 mod backends;
 pub mod ingest;
+pub mod lanes;
 pub mod ocr;
 pub mod process;
 pub mod view;
 pub mod worker;
 
 pub use backends::{
-    BackendSettings, Backends, BackendsError, EmbeddedSettings, QueueNames, QueueSettings,
-    RecordsSettings, StoreSettings,
+    bulk_queue_name, BackendSettings, Backends, BackendsError, EmbeddedSettings, QueueNames,
+    QueueSettings, RecordsSettings, StoreSettings,
 };
 pub use stapel_store::ByteStream;

@@ -23,6 +23,9 @@ pub const OCR_DOCUMENT_SUBCOMMAND: &str = "ocr-document";
 /// jobs, not read in one go.
 pub const MAX_OCR_PAGES: u32 = 50;
 
+/// The code of a scan with more pages than the caller allows.
+pub const TOO_MANY_PAGES: &str = "ocr.too_many_pages";
+
 /// Larger inputs are refused before the child reads them.
 pub const MAX_OCR_INPUT_BYTES: usize = 100 * 1024 * 1024;
 
@@ -126,7 +129,9 @@ enum Envelope {
 
 /// Read a scanned PDF or an image in this process. For tests and tools; the worker uses
 /// [`ocr_document_isolated`].
-pub fn ocr_document(bytes: &[u8]) -> Result<OcrReading, OcrFailure> {
+/// Scans with more than `max_pages` pages are refused with [`TOO_MANY_PAGES`] before any page
+/// is read (the page count comes from the PDF's page tree).
+pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailure> {
     let format = stapel_ocr::detect_format(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
     let mut engine =
         OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?;
@@ -134,12 +139,12 @@ pub fn ocr_document(bytes: &[u8]) -> Result<OcrReading, OcrFailure> {
         InputFormat::Pdf => {
             let pages =
                 stapel_ocr::pdf_page_count(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
-            if pages > MAX_OCR_PAGES {
+            if pages > max_pages {
                 return Err(OcrFailure {
-                    code: "ocr.too_many_pages".to_owned(),
+                    code: TOO_MANY_PAGES.to_owned(),
                     message: format!(
-                        "the scan has {pages} pages; this version reads scans of up to \
-                         {MAX_OCR_PAGES} pages"
+                        "the scan has {pages} pages; scans of up to {max_pages} pages are read \
+                         in one job"
                     ),
                     retryable: false,
                 });
@@ -155,7 +160,11 @@ pub fn ocr_document(bytes: &[u8]) -> Result<OcrReading, OcrFailure> {
 /// The child side of [`ocr_document_isolated`]: document on stdin, envelope on stdout.
 ///
 /// Returns the process exit code: 0 whenever an envelope was written.
-pub fn child_main_ocr_document(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
+pub fn child_main_ocr_document(
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    max_pages: u32,
+) -> i32 {
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
     if let Err(error) = stdin.take(limit).read_to_end(&mut bytes) {
@@ -165,7 +174,7 @@ pub fn child_main_ocr_document(stdin: &mut dyn Read, stdout: &mut dyn Write) -> 
         );
         return 1;
     }
-    let envelope = match ocr_document(&bytes) {
+    let envelope = match ocr_document(&bytes, max_pages.min(MAX_OCR_PAGES)) {
         Ok(reading) => Envelope::Ok(reading),
         Err(failure) => Envelope::Error(failure),
     };
@@ -202,6 +211,7 @@ pub fn ocr_limits() -> IsolationLimits {
 pub fn ocr_document_isolated(
     program: &Path,
     bytes: &[u8],
+    max_pages: u32,
     limits: &IsolationLimits,
 ) -> Result<OcrReading, OcrFailure> {
     if bytes.len() > MAX_OCR_INPUT_BYTES {
@@ -214,8 +224,10 @@ pub fn ocr_document_isolated(
             retryable: false,
         });
     }
-    let output = run_isolated(program, &[OCR_DOCUMENT_SUBCOMMAND], bytes, limits)
-        .map_err(OcrFailure::from_isolation)?;
+    let max_pages = max_pages.to_string();
+    let arguments = [OCR_DOCUMENT_SUBCOMMAND, "--max-pages", &max_pages];
+    let output =
+        run_isolated(program, &arguments, bytes, limits).map_err(OcrFailure::from_isolation)?;
     match serde_json::from_slice(&output) {
         Ok(Envelope::Ok(reading)) => Ok(reading),
         Ok(Envelope::Error(failure)) => Err(failure),

@@ -140,6 +140,10 @@ pub struct ProcessOptions {
     /// When a text layer's totals do not reconcile, read the rendered pages by OCR as a second
     /// opinion (the default). Costs about a second per page, only for such documents.
     pub ocr_cross_check: bool,
+    /// Scans with more pages than this are not read here: the job answers
+    /// [`crate::lanes::NEEDS_BULK_LANE`] so the worker moves it to the bulk lane (fast lane), or
+    /// fails with `ocr.too_many_pages` (bulk lane, [`crate::ocr::MAX_OCR_PAGES`]).
+    pub max_scan_pages: u32,
 }
 
 impl Default for ProcessOptions {
@@ -147,6 +151,7 @@ impl Default for ProcessOptions {
         Self {
             read_embedded_einvoice: true,
             ocr_cross_check: true,
+            max_scan_pages: ocr::MAX_OCR_PAGES,
         }
     }
 }
@@ -183,7 +188,7 @@ pub fn process_document_with(
             return Ok(propose(einvoice.invoice, chart));
         }
         DocumentFormat::Image => {
-            let reading = read_by_ocr(bytes, runner)?;
+            let reading = read_by_ocr(bytes, runner, options.max_scan_pages)?;
             return Ok(propose(invoice_from_ocr(&reading), chart));
         }
         DocumentFormat::Unsupported => {
@@ -228,7 +233,7 @@ pub fn process_document_with(
         // A scan, or text drawn without a usable encoding: read the rendered pages instead.
         Err(ExtractError::NoTextLayer { reason }) => {
             tracing::info!(%reason, "no usable text layer; reading the pages by OCR");
-            let reading = read_by_ocr(bytes, runner)?;
+            let reading = read_by_ocr(bytes, runner, options.max_scan_pages)?;
             return Ok(propose(invoice_from_ocr(&reading), chart));
         }
         Err(error) => return Err(extract_failure(error)),
@@ -238,7 +243,7 @@ pub fn process_document_with(
         // pdf-extract can drop or garble text it cannot decode; the rendered page is a second,
         // independent reading. Both are kept where they agree, and the reading whose totals
         // reconcile supplies the totals.
-        match read_by_ocr(bytes, runner) {
+        match read_by_ocr(bytes, runner, options.max_scan_pages) {
             Ok(reading) => {
                 let second = invoice_from_ocr(&reading);
                 let merged = stapel_extract::fields::merge_readings(invoice, second);
@@ -272,16 +277,29 @@ fn totals_reconcile(invoice: &ExtractedInvoice) -> bool {
 }
 
 /// OCR a scan or image with the runner's isolation.
-fn read_by_ocr(bytes: &[u8], runner: &PdfTextRunner) -> Result<OcrReading, JobFailure> {
+fn read_by_ocr(
+    bytes: &[u8],
+    runner: &PdfTextRunner,
+    max_pages: u32,
+) -> Result<OcrReading, JobFailure> {
+    let max_pages = max_pages.min(ocr::MAX_OCR_PAGES);
     let result = match runner {
         PdfTextRunner::Isolated { program, .. } => {
-            ocr::ocr_document_isolated(program, bytes, &ocr::ocr_limits())
+            ocr::ocr_document_isolated(program, bytes, max_pages, &ocr::ocr_limits())
         }
-        PdfTextRunner::InProcess => ocr::ocr_document(bytes),
+        PdfTextRunner::InProcess => ocr::ocr_document(bytes, max_pages),
     };
-    result.map_err(|failure| JobFailure {
-        retryable: failure.retryable,
-        error: ErrorInfo::new(&failure.code, failure.message),
+    result.map_err(|failure| {
+        // Too long for this lane, but not for the bulk lane: not a failure, a move.
+        let code = if failure.code == ocr::TOO_MANY_PAGES && max_pages < ocr::MAX_OCR_PAGES {
+            crate::lanes::NEEDS_BULK_LANE.to_owned()
+        } else {
+            failure.code
+        };
+        JobFailure {
+            retryable: failure.retryable,
+            error: ErrorInfo::new(&code, failure.message),
+        }
     })
 }
 

@@ -6,6 +6,7 @@
 //! makes the repeat harmless.
 
 use crate::ingest::result_key;
+use crate::lanes::{Lane, NEEDS_BULK_LANE};
 use crate::process::{
     process_document_with, DocumentResult, JobFailure, PdfTextRunner, ProcessOptions,
 };
@@ -14,7 +15,9 @@ use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
 use stapel_domain::{DocumentId, ErrorInfo, JobDecodeError, JobMessage};
 use stapel_records::{DeadLetter, DoneOutcome, Transition};
-use stapel_store::{ObjectKey, QueueError, ReceiveOptions, ReceivedMessage, StoreError};
+use stapel_store::{
+    JobQueue, ObjectKey, OutgoingMessage, QueueError, ReceiveOptions, ReceivedMessage, StoreError,
+};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,6 +73,8 @@ pub struct WorkerStats {
     pub retried: u64,
     /// Duplicate deliveries of already-done documents, acknowledged without work.
     pub duplicates: u64,
+    /// Fast-lane jobs moved to the bulk lane (long scans).
+    pub moved: u64,
 }
 
 /// Process jobs until `shutdown` resolves. A job in hand when shutdown comes is finished first.
@@ -80,22 +85,19 @@ pub async fn run_worker(
 ) -> WorkerStats {
     tokio::pin!(shutdown);
     let mut stats = WorkerStats::default();
-    let options = ReceiveOptions {
-        max_messages: 1,
-        visibility_timeout: config.visibility_timeout,
-        wait_time: config.wait_time,
-    };
     let mut receive_failures = 0u32;
+    let mut turn = 0u64;
     tracing::info!("worker started");
     loop {
+        turn += 1;
         let received = tokio::select! {
             _ = &mut shutdown => break,
-            received = backends.queue.receive(&options) => received,
+            received = receive_from_lanes(&backends, &config, turn) => received,
         };
-        let messages = match received {
-            Ok(messages) => {
+        let (lane, messages) = match received {
+            Ok(received) => {
                 receive_failures = 0;
-                messages
+                received
             }
             Err(error) => {
                 receive_failures += 1;
@@ -108,16 +110,47 @@ pub async fn run_worker(
             }
         };
         for message in messages {
-            handle_message(&backends, &config, message, &mut stats).await;
+            handle_message(&backends, &config, lane, message, &mut stats).await;
         }
     }
     tracing::info!(?stats, "worker stopped");
     stats
 }
 
+/// One receive across the lanes: a look at each lane without waiting, in the turn's order
+/// (the fast lane first, except every [`crate::lanes::BULK_TURN`]th turn), then a short long-poll on the fast
+/// lane when both were empty. The poll is kept short so bulk work arriving meanwhile waits at
+/// most that long.
+async fn receive_from_lanes(
+    backends: &Backends,
+    config: &WorkerConfig,
+    turn: u64,
+) -> Result<(Lane, Vec<ReceivedMessage>), QueueError> {
+    let look = ReceiveOptions {
+        max_messages: 1,
+        visibility_timeout: config.visibility_timeout,
+        wait_time: Duration::ZERO,
+    };
+    for lane in Lane::receive_order(turn) {
+        let messages = lane.queue(backends).receive(&look).await?;
+        if !messages.is_empty() {
+            return Ok((lane, messages));
+        }
+    }
+    let poll = ReceiveOptions {
+        wait_time: config.wait_time.min(IDLE_POLL),
+        ..look
+    };
+    Ok((Lane::Fast, backends.queue.receive(&poll).await?))
+}
+
+/// The longest an idle worker waits on the fast lane before looking at both lanes again.
+const IDLE_POLL: Duration = Duration::from_secs(2);
+
 /// Outcome of one delivery, for the statistics.
 enum Handled {
     Done,
+    Moved,
     Failed,
     Retry,
     Duplicate,
@@ -127,17 +160,18 @@ enum Handled {
 async fn handle_message(
     backends: &Backends,
     config: &WorkerConfig,
+    lane: Lane,
     message: ReceivedMessage,
     stats: &mut WorkerStats,
 ) {
     let job = match JobMessage::decode(&message.body) {
         Ok(job) => job,
         Err(error) => {
-            reject_undecodable(backends, &message, error).await;
+            reject_undecodable(backends, lane, &message, error).await;
             // Let it come round again soon: another worker may read it, and if none can, it
             // reaches the dead-letter queue after its remaining deliveries.
-            let _ = backends
-                .queue
+            let _ = lane
+                .queue(backends)
                 .extend_visibility(&message.receipt, config.retry_delay)
                 .await;
             return;
@@ -149,12 +183,14 @@ async fn handle_message(
         document_id = %job.document_id,
         attempt = message.receive_count,
         filename = %job.filename,
+        lane = lane.name(),
     );
-    match handle_job(backends, config, &message, &job)
+    match handle_job(backends, config, lane, &message, &job)
         .instrument(span)
         .await
     {
         Handled::Done => stats.done += 1,
+        Handled::Moved => stats.moved += 1,
         Handled::Failed => stats.failed += 1,
         Handled::Retry => stats.retried += 1,
         Handled::Duplicate => stats.duplicates += 1,
@@ -164,7 +200,12 @@ async fn handle_message(
 
 /// A message this build cannot read is failed visibly and left for the dead-letter queue,
 /// never deleted: a newer worker (or a redrive) may still process it.
-async fn reject_undecodable(backends: &Backends, message: &ReceivedMessage, error: JobDecodeError) {
+async fn reject_undecodable(
+    backends: &Backends,
+    lane: Lane,
+    message: &ReceivedMessage,
+    error: JobDecodeError,
+) {
     tracing::error!(job_id = %message.message_id, attempt = message.receive_count, %error,
         stage = "decode", "cannot read job message; leaving it for the dead-letter queue");
     let (code, document_id) = match &error {
@@ -174,7 +215,7 @@ async fn reject_undecodable(backends: &Backends, message: &ReceivedMessage, erro
         _ => ("job.malformed", None),
     };
     let info = ErrorInfo::new(code, error.to_string());
-    let last = is_last_attempt(backends, message);
+    let last = is_last_attempt(backends, lane, message);
     if let Some(document_id) = document_id {
         record_failure(backends, document_id, &info, !last).await;
     }
@@ -204,9 +245,8 @@ async fn record_dead_letter(
     }
 }
 
-fn is_last_attempt(backends: &Backends, message: &ReceivedMessage) -> bool {
-    backends
-        .queue
+fn is_last_attempt(backends: &Backends, lane: Lane, message: &ReceivedMessage) -> bool {
+    lane.queue(backends)
         .max_receives()
         .is_some_and(|max| message.receive_count >= max)
 }
@@ -214,6 +254,7 @@ fn is_last_attempt(backends: &Backends, message: &ReceivedMessage) -> bool {
 async fn handle_job(
     backends: &Backends,
     config: &WorkerConfig,
+    lane: Lane,
     message: &ReceivedMessage,
     job: &JobMessage,
 ) -> Handled {
@@ -222,7 +263,7 @@ async fn handle_job(
         Ok(Transition::AlreadyDone) => {
             // At-least-once delivery: the work is done, only the acknowledgement was lost.
             tracing::info!("document already done; acknowledging duplicate delivery");
-            delete_message(backends, message).await;
+            delete_message(backends, lane, message).await;
             return Handled::Duplicate;
         }
         Ok(Transition::NotFound) => {
@@ -230,7 +271,7 @@ async fn handle_job(
                 stage = "records",
                 "job for an unknown document; leaving it for the dead-letter queue"
             );
-            if is_last_attempt(backends, message) {
+            if is_last_attempt(backends, lane, message) {
                 let info = ErrorInfo::new(
                     "records.document_missing",
                     "the job names a document that has no record",
@@ -246,7 +287,7 @@ async fn handle_job(
     }
 
     let heartbeat = tokio::spawn(keep_visible(
-        backends.clone(),
+        lane.queue(backends).clone(),
         message.receipt.clone(),
         config.visibility_timeout,
         config.heartbeat_interval,
@@ -255,7 +296,7 @@ async fn handle_job(
     if !config.pause_before_processing.is_zero() {
         tokio::time::sleep(config.pause_before_processing).await;
     }
-    let outcome = match run_job(backends, config, job).await {
+    let outcome = match run_job(backends, config, lane, job).await {
         Ok(result) => store_result(backends, job.document_id, &result)
             .await
             .map(|()| result),
@@ -265,16 +306,19 @@ async fn handle_job(
     let elapsed_ms = started.elapsed().as_millis() as u64;
 
     match outcome {
+        Err(failure) if failure.error.code == NEEDS_BULK_LANE && lane == Lane::Fast => {
+            move_to_bulk_lane(backends, message).await
+        }
         Ok(result) => {
             tracing::info!(
                 elapsed_ms,
                 needs_review = result.proposal.needs_review,
                 "document done"
             );
-            delete_message(backends, message).await;
+            delete_message(backends, lane, message).await;
             Handled::Done
         }
-        Err(failure) if !failure.retryable || is_last_attempt(backends, message) => {
+        Err(failure) if !failure.retryable || is_last_attempt(backends, lane, message) => {
             tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
                 "document failed");
             record_failure(backends, job.document_id, &failure.error, false).await;
@@ -282,7 +326,7 @@ async fn handle_job(
                 record_dead_letter(backends, message, Some(job.document_id), &failure.error).await;
             } else {
                 // Retrying a bad document cannot help; the failure is recorded, so acknowledge.
-                delete_message(backends, message).await;
+                delete_message(backends, lane, message).await;
             }
             // A transient failure on the last attempt is left to be dead-lettered.
             Handled::Failed
@@ -292,8 +336,8 @@ async fn handle_job(
                 "attempt failed; will retry");
             record_failure(backends, job.document_id, &failure.error, true).await;
             // Come back after a pause rather than at once, to let the trouble pass.
-            let _ = backends
-                .queue
+            let _ = lane
+                .queue(backends)
                 .extend_visibility(&message.receipt, config.retry_delay)
                 .await;
             Handled::Retry
@@ -304,6 +348,7 @@ async fn handle_job(
 async fn run_job(
     backends: &Backends,
     config: &WorkerConfig,
+    lane: Lane,
     job: &JobMessage,
 ) -> Result<DocumentResult, JobFailure> {
     let key = ObjectKey::new(job.object_key.clone())
@@ -322,7 +367,10 @@ async fn run_job(
     let runner = config.pdf_text.clone();
     let chart = config.chart.clone();
     // Parsing is CPU-bound and may block on a child process: keep it off the async threads.
-    let options = config.process;
+    let options = ProcessOptions {
+        max_scan_pages: config.process.max_scan_pages.min(lane.max_scan_pages()),
+        ..config.process
+    };
     tokio::task::spawn_blocking(move || process_document_with(&bytes, &runner, &chart, &options))
         .await
         .unwrap_or_else(|join_error| {
@@ -369,8 +417,35 @@ async fn record_failure(backends: &Backends, id: DocumentId, error: &ErrorInfo, 
     }
 }
 
-async fn delete_message(backends: &Backends, message: &ReceivedMessage) {
-    match backends.queue.delete(&message.receipt).await {
+/// A fast-lane job that turned out to be a long scan: send the same job to the bulk lane, then
+/// delete it here. A crash in between leaves both copies; the second one to run finds the
+/// document done and is acknowledged as a duplicate.
+async fn move_to_bulk_lane(backends: &Backends, message: &ReceivedMessage) -> Handled {
+    let group = JobMessage::decode(&message.body)
+        .map(|job| job.tenant)
+        .unwrap_or_default();
+    let sent = backends
+        .bulk
+        .send(OutgoingMessage {
+            body: message.body.clone(),
+            group,
+        })
+        .await;
+    match sent {
+        Ok(_) => {
+            tracing::info!("a long scan: moved to the bulk lane");
+            delete_message(backends, Lane::Fast, message).await;
+            Handled::Moved
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not move the job to the bulk lane; will retry");
+            Handled::Retry
+        }
+    }
+}
+
+async fn delete_message(backends: &Backends, lane: Lane, message: &ReceivedMessage) {
+    match lane.queue(backends).delete(&message.receipt).await {
         Ok(()) => {}
         Err(QueueError::ReceiptInvalid) => {
             // Our visibility lapsed and another worker holds the job; its repeat is harmless.
@@ -383,18 +458,14 @@ async fn delete_message(backends: &Backends, message: &ReceivedMessage) {
 /// The heartbeat: keep the job hidden while it runs, so a long document is not handed to a
 /// second worker, yet a crashed worker's job reappears within one visibility timeout.
 async fn keep_visible(
-    backends: Backends,
+    queue: Arc<dyn JobQueue>,
     receipt: stapel_store::ReceiptHandle,
     visibility_timeout: Duration,
     interval: Duration,
 ) {
     loop {
         tokio::time::sleep(interval).await;
-        match backends
-            .queue
-            .extend_visibility(&receipt, visibility_timeout)
-            .await
-        {
+        match queue.extend_visibility(&receipt, visibility_timeout).await {
             Ok(()) => tracing::debug!("heartbeat: visibility extended"),
             Err(QueueError::ReceiptInvalid) => {
                 tracing::warn!(
@@ -404,5 +475,65 @@ async fn keep_visible(
             }
             Err(error) => tracing::warn!(%error, "heartbeat failed; will try again"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EmbeddedSettings;
+
+    async fn backends() -> (tempfile::TempDir, Backends) {
+        let dir = tempfile::tempdir().unwrap();
+        let backends = Backends::open_embedded(&EmbeddedSettings::new(dir.path()))
+            .await
+            .unwrap();
+        (dir, backends)
+    }
+
+    async fn send(queue: &Arc<dyn JobQueue>, body: &str) {
+        queue
+            .send(OutgoingMessage {
+                body: body.to_owned(),
+                group: "tenant".to_owned(),
+            })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn workers_prefer_the_fast_lane_but_give_the_bulk_lane_its_turn() {
+        let (_dir, backends) = backends().await;
+        let config = WorkerConfig::new(PdfTextRunner::InProcess);
+        for index in 0..4 {
+            send(&backends.queue, &format!("fast-{index}")).await;
+            send(&backends.bulk, &format!("bulk-{index}")).await;
+        }
+        let mut taken = Vec::new();
+        for turn in 0..8 {
+            let (lane, messages) = receive_from_lanes(&backends, &config, turn).await.unwrap();
+            assert_eq!(messages.len(), 1);
+            taken.push((lane, messages[0].body.clone()));
+        }
+        let bulk: Vec<&str> = taken
+            .iter()
+            .filter(|(lane, _)| *lane == Lane::Bulk)
+            .map(|(_, body)| body.as_str())
+            .collect();
+        // Turns 3 and 7 look at the bulk lane first; once the fast lane is empty (after four
+        // fast jobs), every turn takes bulk work.
+        assert_eq!(taken[0], (Lane::Fast, "fast-0".to_owned()));
+        assert_eq!(taken[3], (Lane::Bulk, "bulk-0".to_owned()));
+        assert_eq!(bulk, ["bulk-0", "bulk-1", "bulk-2", "bulk-3"]);
+        assert_eq!(taken.len() - bulk.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn an_idle_fast_lane_does_not_hide_bulk_work() {
+        let (_dir, backends) = backends().await;
+        let config = WorkerConfig::new(PdfTextRunner::InProcess);
+        send(&backends.bulk, "bulk-only").await;
+        let (lane, messages) = receive_from_lanes(&backends, &config, 0).await.unwrap();
+        assert_eq!((lane, messages[0].body.as_str()), (Lane::Bulk, "bulk-only"));
     }
 }

@@ -30,6 +30,9 @@ pub struct SetupPlan {
     pub force_path_style: bool,
     /// The queues, if the queue is SQS.
     pub queues: Option<QueuePlan>,
+    /// A second job queue (the bulk lane for large documents), with its own redrive policy,
+    /// usually onto the same dead-letter queue.
+    pub bulk_queue: Option<QueuePlan>,
 }
 
 /// The job queue and its dead-letter queue.
@@ -52,6 +55,8 @@ pub struct SetupReport {
     pub queue_url: Option<String>,
     /// URL of the dead-letter queue, when queues were set up.
     pub dead_letter_queue_url: Option<String>,
+    /// URL of the bulk-lane queue, when it was set up.
+    pub bulk_queue_url: Option<String>,
 }
 
 /// Create what `plan` names. Existing resources are kept and brought up to date.
@@ -65,6 +70,10 @@ pub async fn setup(config: &AwsConfig, plan: &SetupPlan) -> Result<SetupReport, 
         let (queue_url, dead_letter_queue_url) = create_queues(config, queues).await?;
         report.queue_url = Some(queue_url);
         report.dead_letter_queue_url = Some(dead_letter_queue_url);
+    }
+    if let Some(bulk) = &plan.bulk_queue {
+        let (bulk_url, _) = create_queues(config, bulk).await?;
+        report.bulk_queue_url = Some(bulk_url);
     }
     Ok(report)
 }

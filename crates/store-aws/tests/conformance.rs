@@ -34,6 +34,7 @@ async fn s3_settings() -> S3Settings {
             bucket: Some(bucket.clone()),
             force_path_style: true,
             queues: None,
+            bulk_queue: None,
         },
     )
     .await
@@ -71,6 +72,7 @@ async fn sqs_queue() -> QueueFixture {
             bucket: None,
             force_path_style: true,
             queues: Some(plan.clone()),
+            bulk_queue: None,
         },
     )
     .await
@@ -275,6 +277,7 @@ async fn setup_is_idempotent_and_queues_open_by_url() {
             dead_letter_queue: format!("{name}-dead"),
             max_receives: 3,
         }),
+        bulk_queue: None,
     };
     setup(&config, &plan).await.unwrap();
     if let Some(queues) = &mut plan.queues {

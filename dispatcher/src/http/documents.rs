@@ -130,11 +130,18 @@ pub async fn get_batch(
         .ok_or_else(|| ApiError::not_found("batch.not_found", format!("no batch {id}")))
 }
 
-/// `GET /healthz`: answers only when the queue is reachable, with its depth.
+/// `GET /healthz`: answers only when the queues are reachable, with their depths (the fast
+/// lane is `queue`, for compatibility; the bulk lane `bulk_queue`).
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let jobs = state
         .backends
         .queue
+        .depth()
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    let bulk = state
+        .backends
+        .bulk
         .depth()
         .await
         .map_err(|error| ApiError::internal(&error))?;
@@ -147,6 +154,7 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     Ok(Json(json!({
         "status": "ok",
         "queue": {"visible": jobs.visible, "in_flight": jobs.in_flight},
+        "bulk_queue": {"visible": bulk.visible, "in_flight": bulk.in_flight},
         "dead_letter": {"visible": dead.visible + dead.in_flight},
     })))
 }
