@@ -173,12 +173,16 @@ async fn scans_are_read_by_ocr() {
 }
 
 /// A long scan uploaded small enough for the fast lane is moved to the bulk lane by the worker
-/// that takes it, and finished there; the fast lane is left free.
+/// that takes it; there it is split into page-range jobs (two pages each here), which the two
+/// workers read in parallel, and the last part to finish joins them into one result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_long_scan_moves_to_the_bulk_lane_and_is_finished_there() {
+async fn a_long_scan_moves_to_the_bulk_lane_is_split_and_joined() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, url) = serve(dir.path(), 1, &[]);
+    let (_server, url) = serve(dir.path(), 2, &["--scan-part-pages", "2"]);
     let client = reqwest::Client::new();
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(sample("de_rechnung.expected.json")).unwrap())
+            .unwrap();
     let png = scanned_png("de_rechnung.pdf", 150);
     let long_scan = scanned_pdf_pages(&png, None, 5);
     assert!(
@@ -191,8 +195,18 @@ async fn a_long_scan_moves_to_the_bulk_lane_and_is_finished_there() {
     let done = wait_final(&client, &url, id, Duration::from_secs(300)).await;
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["invoice"]["source"], "ocr");
-    // Taken once in the fast lane (and moved), once in the bulk lane (and read).
+    assert_eq!(
+        done["invoice"]["invoice_number"],
+        expected["invoice_number"]
+    );
+    assert_balanced(&done["proposal"]);
+    // Started once in the fast lane (and moved), once in the bulk lane (and split); the
+    // page-range jobs do not count as attempts.
     assert_eq!(done["attempts"], 2, "{done}");
+    let parts: Vec<_> = std::fs::read_dir(dir.path().join(format!("objects/documents/{id}/parts")))
+        .unwrap()
+        .collect();
+    assert_eq!(parts.len(), 3, "pages 1-2, 3-4 and 5");
     let (_, health) = get(&client, &format!("{url}/healthz")).await;
     assert_eq!(health["queue"]["visible"], 0, "{health}");
     assert_eq!(health["bulk_queue"]["visible"], 0, "{health}");

@@ -51,6 +51,9 @@ enum Command {
         /// Refuse scans with more pages than this.
         #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
         max_pages: u32,
+        /// Read only these pages, `FIRST-LAST` (one part of a split scan).
+        #[arg(long, value_parser = stapel_worker::parse_page_range)]
+        pages: Option<(u32, u32)>,
     },
 }
 
@@ -71,6 +74,10 @@ struct PoolArgs {
     /// measure text extraction against the embedded ground truth).
     #[arg(long)]
     ignore_embedded_xml: bool,
+
+    /// Pages per page-range job when local workers split a long scan.
+    #[arg(long, env = "STAPEL_SCAN_PART_PAGES", default_value_t = stapel_pipeline::lanes::DEFAULT_PART_PAGES)]
+    scan_part_pages: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,8 +118,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::ExtractPdfText => return ExitCode::from(extract_pdf_text_child() as u8),
-        Command::OcrDocument { max_pages } => {
-            return ExitCode::from(ocr_document_child(max_pages) as u8)
+        Command::OcrDocument { max_pages, pages } => {
+            return ExitCode::from(ocr_document_child(max_pages, pages) as u8)
         }
         _ => {}
     }
@@ -167,6 +174,8 @@ fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
     if args.ignore_embedded_xml {
         worker_args.push("--ignore-embedded-xml".into());
     }
+    worker_args.push("--scan-part-pages".into());
+    worker_args.push(args.scan_part_pages.to_string().into());
     tracing::info!(size, "starting local worker pool");
     Ok(Some(WorkerPool::start(PoolConfig {
         program,

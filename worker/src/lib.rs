@@ -276,6 +276,10 @@ pub struct WorkerArgs {
     #[arg(long)]
     pub ignore_embedded_xml: bool,
 
+    /// Pages per page-range job when a long scan is split (bulk lane).
+    #[arg(long, env = "STAPEL_SCAN_PART_PAGES", default_value_t = stapel_pipeline::lanes::DEFAULT_PART_PAGES)]
+    pub scan_part_pages: u32,
+
     /// Test hook: milliseconds to pause after taking a job, before processing it.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_pause_ms: u64,
@@ -297,6 +301,7 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
     config.wait_time = Duration::from_secs(args.wait_time.min(20));
     config.pause_before_processing = Duration::from_millis(args.debug_pause_ms);
     config.process.read_embedded_einvoice = !args.ignore_embedded_xml;
+    config.part_pages = args.scan_part_pages.max(1);
     anyhow::ensure!(
         config.heartbeat_interval < config.visibility_timeout,
         "--heartbeat-interval must be shorter than --visibility-timeout"
@@ -315,10 +320,32 @@ pub fn extract_pdf_text_child() -> i32 {
 
 /// The child side of the isolated OCR reader: a scan or image on stdin, result envelope on
 /// stdout. Returns the process exit code.
-pub fn ocr_document_child(max_pages: u32) -> i32 {
+pub fn ocr_document_child(max_pages: u32, pages: Option<(u32, u32)>) -> i32 {
+    use stapel_pipeline::ocr::PageSelection;
+    let selection = match pages {
+        Some((first, last)) => PageSelection::Range(first, last),
+        None => PageSelection::AllUpTo(max_pages),
+    };
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
-    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout, max_pages)
+    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout, selection)
+}
+
+/// Parse `FIRST-LAST` (1-based, FIRST ≤ LAST), the page range of `ocr-document --pages`.
+pub fn parse_page_range(text: &str) -> Result<(u32, u32), String> {
+    let (first, last) = text
+        .split_once('-')
+        .ok_or_else(|| format!("{text:?} is not FIRST-LAST"))?;
+    let first: u32 = first
+        .parse()
+        .map_err(|_| format!("{first:?} is not a page number"))?;
+    let last: u32 = last
+        .parse()
+        .map_err(|_| format!("{last:?} is not a page number"))?;
+    if first == 0 || first > last {
+        return Err(format!("{text:?} is not a page range (pages count from 1)"));
+    }
+    Ok((first, last))
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals that ask a process to stop gracefully.

@@ -31,6 +31,9 @@ enum Command {
         /// Refuse scans with more pages than this.
         #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
         max_pages: u32,
+        /// Read only these pages, `FIRST-LAST` (one part of a split scan).
+        #[arg(long, value_parser = stapel_worker::parse_page_range)]
+        pages: Option<(u32, u32)>,
     },
 }
 
@@ -38,8 +41,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::ExtractPdfText) => std::process::exit(extract_pdf_text_child()),
-        Some(Command::OcrDocument { max_pages }) => {
-            std::process::exit(ocr_document_child(max_pages))
+        Some(Command::OcrDocument { max_pages, pages }) => {
+            std::process::exit(ocr_document_child(max_pages, pages))
         }
         None => {}
     }

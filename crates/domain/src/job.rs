@@ -30,6 +30,25 @@ pub struct JobMessage {
     pub tenant: String,
     /// When the dispatcher accepted the upload.
     pub enqueued_at: DateTime<Utc>,
+    /// Set on the page-range jobs a long scan is split into; absent on a whole-document job.
+    /// Added to version 1 without a version change: older readers ignore it only if they
+    /// never see split jobs, which only workers of this version send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<JobPart>,
+}
+
+/// One page range of a scan split into parts: pages `first_page..=last_page` (1-based), part
+/// `index` of `count` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPart {
+    /// First page of the range.
+    pub first_page: u32,
+    /// Last page of the range, inclusive.
+    pub last_page: u32,
+    /// Which part this is, from 0.
+    pub index: u32,
+    /// How many parts the scan was split into.
+    pub count: u32,
 }
 
 /// Why a queue message could not be turned into a job.
@@ -88,6 +107,7 @@ mod tests {
 
     fn sample() -> JobMessage {
         JobMessage {
+            part: None,
             v: JOB_MESSAGE_VERSION,
             document_id: DocumentId::new(),
             batch_id: BatchId::new(),

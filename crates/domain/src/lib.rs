@@ -18,6 +18,6 @@ pub use document::{
 pub use invoice::{
     AllowanceCharge, DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown,
 };
-pub use job::{JobDecodeError, JobMessage, JOB_MESSAGE_VERSION};
+pub use job::{JobDecodeError, JobMessage, JobPart, JOB_MESSAGE_VERSION};
 pub use money::Decimal;
 pub use proposal::{BookingProposal, ProposalLine};

@@ -191,6 +191,7 @@ pub async fn commit_staged(
             size_bytes: document.size_bytes,
             tenant: tenant.to_owned(),
             enqueued_at: Utc::now(),
+            part: None,
         };
         // The lane is chosen by size alone: accepting an upload never opens the file.
         let lane = Lane::for_upload(document.size_bytes);

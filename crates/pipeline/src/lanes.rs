@@ -39,6 +39,17 @@ pub const BULK_TURN: u64 = 4;
 /// failure of the document: the worker moves the job and nobody sees the code.
 pub const NEEDS_BULK_LANE: &str = "lane.needs_bulk";
 
+/// The failure code a bulk-lane job answers with when the scan is to be split into page-range
+/// jobs ([`crate::process::JobFailure::scan_pages`] carries the page count).
+pub const NEEDS_SPLIT: &str = "lane.needs_split";
+
+/// Pages per page-range job of a split scan: a few seconds of OCR each, so any free worker
+/// can take one and a crash repeats little.
+pub const DEFAULT_PART_PAGES: u32 = 10;
+
+/// Scans longer than this are refused (`ocr.too_many_pages`) rather than split.
+pub const MAX_SPLIT_SCAN_PAGES: u32 = 2000;
+
 impl Lane {
     /// The lane for a newly accepted upload of `size_bytes`.
     pub fn for_upload(size_bytes: u64) -> Self {

@@ -98,6 +98,9 @@ pub struct OcrFailure {
     /// Trouble starting the child, not a property of the document.
     #[serde(default)]
     pub retryable: bool,
+    /// With [`TOO_MANY_PAGES`]: how many pages the scan has, so it can be split.
+    #[serde(default)]
+    pub pages: Option<u32>,
 }
 
 impl OcrFailure {
@@ -106,6 +109,7 @@ impl OcrFailure {
             code: error.code().to_owned(),
             message: error.to_string(),
             retryable: false,
+            pages: None,
         }
     }
 
@@ -116,6 +120,7 @@ impl OcrFailure {
             code: info.code.replace("pdf.", "ocr."),
             message: info.message,
             retryable,
+            pages: None,
         }
     }
 }
@@ -129,9 +134,23 @@ enum Envelope {
 
 /// Read a scanned PDF or an image in this process. For tests and tools; the worker uses
 /// [`ocr_document_isolated`].
-/// Scans with more than `max_pages` pages are refused with [`TOO_MANY_PAGES`] before any page
-/// is read (the page count comes from the PDF's page tree).
+/// Which pages of a scan to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSelection {
+    /// The whole document, if it has at most this many pages; otherwise [`TOO_MANY_PAGES`]
+    /// with the page count, before any page is read.
+    AllUpTo(u32),
+    /// Pages `first..=last` of a PDF (1-based): one part of a split scan.
+    Range(u32, u32),
+}
+
+/// Read a scan with [`PageSelection::AllUpTo`] `max_pages`.
 pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailure> {
+    ocr_pages(bytes, PageSelection::AllUpTo(max_pages))
+}
+
+/// Read the selected pages of a scanned PDF, or an image (whole).
+pub fn ocr_pages(bytes: &[u8], selection: PageSelection) -> Result<OcrReading, OcrFailure> {
     let format = stapel_ocr::detect_format(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
     let mut engine =
         OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?;
@@ -139,17 +158,22 @@ pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailu
         InputFormat::Pdf => {
             let pages =
                 stapel_ocr::pdf_page_count(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
-            if pages > max_pages {
-                return Err(OcrFailure {
-                    code: TOO_MANY_PAGES.to_owned(),
-                    message: format!(
-                        "the scan has {pages} pages; scans of up to {max_pages} pages are read \
-                         in one job"
-                    ),
-                    retryable: false,
-                });
-            }
-            engine.ocr_pdf(bytes, 1..=pages)
+            let range = match selection {
+                PageSelection::AllUpTo(max_pages) if pages > max_pages => {
+                    return Err(OcrFailure {
+                        code: TOO_MANY_PAGES.to_owned(),
+                        message: format!(
+                            "the scan has {pages} pages; scans of up to {max_pages} pages are \
+                             read in one job"
+                        ),
+                        retryable: false,
+                        pages: Some(pages),
+                    });
+                }
+                PageSelection::AllUpTo(_) => 1..=pages,
+                PageSelection::Range(first, last) => first..=last.min(pages),
+            };
+            engine.ocr_pdf(bytes, range)
         }
         _ => engine.ocr_image(bytes),
     }
@@ -163,7 +187,7 @@ pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailu
 pub fn child_main_ocr_document(
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
-    max_pages: u32,
+    selection: PageSelection,
 ) -> i32 {
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
@@ -174,7 +198,11 @@ pub fn child_main_ocr_document(
         );
         return 1;
     }
-    let envelope = match ocr_document(&bytes, max_pages.min(MAX_OCR_PAGES)) {
+    let selection = match selection {
+        PageSelection::AllUpTo(max_pages) => PageSelection::AllUpTo(max_pages.min(MAX_OCR_PAGES)),
+        range => range,
+    };
+    let envelope = match ocr_pages(&bytes, selection) {
         Ok(reading) => Envelope::Ok(reading),
         Err(failure) => Envelope::Error(failure),
     };
@@ -211,7 +239,7 @@ pub fn ocr_limits() -> IsolationLimits {
 pub fn ocr_document_isolated(
     program: &Path,
     bytes: &[u8],
-    max_pages: u32,
+    selection: PageSelection,
     limits: &IsolationLimits,
 ) -> Result<OcrReading, OcrFailure> {
     if bytes.len() > MAX_OCR_INPUT_BYTES {
@@ -222,10 +250,14 @@ pub fn ocr_document_isolated(
                 bytes.len()
             ),
             retryable: false,
+            pages: None,
         });
     }
-    let max_pages = max_pages.to_string();
-    let arguments = [OCR_DOCUMENT_SUBCOMMAND, "--max-pages", &max_pages];
+    let (flag, value) = match selection {
+        PageSelection::AllUpTo(max_pages) => ("--max-pages", max_pages.to_string()),
+        PageSelection::Range(first, last) => ("--pages", format!("{first}-{last}")),
+    };
+    let arguments = [OCR_DOCUMENT_SUBCOMMAND, flag, &value];
     let output =
         run_isolated(program, &arguments, bytes, limits).map_err(OcrFailure::from_isolation)?;
     match serde_json::from_slice(&output) {
@@ -235,6 +267,33 @@ pub fn ocr_document_isolated(
             code: "ocr.child_protocol".to_owned(),
             message: format!("the OCR process answered garbage: {error}"),
             retryable: false,
+            pages: None,
         }),
+    }
+}
+
+impl OcrReading {
+    /// The readings of a split scan's parts, in part order, as one document.
+    pub fn join(parts: &[OcrReading]) -> Self {
+        let mut text = PdfText::default();
+        let mut confidence_weighted = 0.0_f64;
+        let mut pages = 0u32;
+        for part in parts {
+            text.pages.extend(part.text.pages.iter().cloned());
+            text.layout_pages
+                .extend(part.text.layout_pages.iter().cloned());
+            confidence_weighted += f64::from(part.mean_confidence) * f64::from(part.pages);
+            pages += part.pages;
+        }
+        Self {
+            text,
+            mean_confidence: if pages == 0 {
+                0.0
+            } else {
+                (confidence_weighted / f64::from(pages)) as f32
+            },
+            pages,
+            language: parts.iter().find_map(|part| part.language.clone()),
+        }
     }
 }

@@ -11,7 +11,7 @@
 //! (PDFs without attachment markers or object streams never reach the parser), a size bound and
 //! `catch_unwind`, and any trouble there falls back to the isolated text path.
 
-use crate::ocr::{self, OcrReading};
+use crate::ocr::{self, OcrReading, PageSelection};
 use serde::{Deserialize, Serialize};
 use stapel_booking::{propose_booking, ChartOfAccounts};
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
@@ -53,6 +53,8 @@ pub struct JobFailure {
     /// True for infrastructure trouble (a store or database hiccup), false for a bad document:
     /// the same bytes will fail the same way.
     pub retryable: bool,
+    /// With [`crate::lanes::NEEDS_SPLIT`]: the scan's page count.
+    pub scan_pages: Option<u32>,
 }
 
 impl JobFailure {
@@ -61,6 +63,7 @@ impl JobFailure {
         Self {
             error: ErrorInfo::new(code, message),
             retryable: false,
+            scan_pages: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl JobFailure {
         Self {
             error: ErrorInfo::new(code, message),
             retryable: true,
+            scan_pages: None,
         }
     }
 }
@@ -127,6 +131,7 @@ fn extract_failure(error: ExtractError) -> JobFailure {
     JobFailure {
         error: info,
         retryable,
+        scan_pages: None,
     }
 }
 
@@ -140,10 +145,23 @@ pub struct ProcessOptions {
     /// When a text layer's totals do not reconcile, read the rendered pages by OCR as a second
     /// opinion (the default). Costs about a second per page, only for such documents.
     pub ocr_cross_check: bool,
-    /// Scans with more pages than this are not read here: the job answers
-    /// [`crate::lanes::NEEDS_BULK_LANE`] so the worker moves it to the bulk lane (fast lane), or
-    /// fails with `ocr.too_many_pages` (bulk lane, [`crate::ocr::MAX_OCR_PAGES`]).
+    /// Scans with more pages than this are not read in one go; [`ProcessOptions::long_scans`]
+    /// says what happens instead.
     pub max_scan_pages: u32,
+    /// What a scan longer than `max_scan_pages` becomes.
+    pub long_scans: LongScans,
+}
+
+/// What to do with a scan too long to read in one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LongScans {
+    /// Fail it with `ocr.too_many_pages` (tools that read one document in-process).
+    Refuse,
+    /// Answer [`crate::lanes::NEEDS_BULK_LANE`]: the fast lane hands it on.
+    MoveToBulkLane,
+    /// Answer [`crate::lanes::NEEDS_SPLIT`] with the page count: the bulk lane splits it into
+    /// page-range jobs.
+    Split,
 }
 
 impl Default for ProcessOptions {
@@ -152,6 +170,7 @@ impl Default for ProcessOptions {
             read_embedded_einvoice: true,
             ocr_cross_check: true,
             max_scan_pages: ocr::MAX_OCR_PAGES,
+            long_scans: LongScans::Refuse,
         }
     }
 }
@@ -188,7 +207,7 @@ pub fn process_document_with(
             return Ok(propose(einvoice.invoice, chart));
         }
         DocumentFormat::Image => {
-            let reading = read_by_ocr(bytes, runner, options.max_scan_pages)?;
+            let reading = read_by_ocr(bytes, runner, options)?;
             return Ok(propose(invoice_from_ocr(&reading), chart));
         }
         DocumentFormat::Unsupported => {
@@ -233,7 +252,7 @@ pub fn process_document_with(
         // A scan, or text drawn without a usable encoding: read the rendered pages instead.
         Err(ExtractError::NoTextLayer { reason }) => {
             tracing::info!(%reason, "no usable text layer; reading the pages by OCR");
-            let reading = read_by_ocr(bytes, runner, options.max_scan_pages)?;
+            let reading = read_by_ocr(bytes, runner, options)?;
             return Ok(propose(invoice_from_ocr(&reading), chart));
         }
         Err(error) => return Err(extract_failure(error)),
@@ -243,7 +262,7 @@ pub fn process_document_with(
         // pdf-extract can drop or garble text it cannot decode; the rendered page is a second,
         // independent reading. Both are kept where they agree, and the reading whose totals
         // reconcile supplies the totals.
-        match read_by_ocr(bytes, runner, options.max_scan_pages) {
+        match read_by_ocr(bytes, runner, options) {
             Ok(reading) => {
                 let second = invoice_from_ocr(&reading);
                 let merged = stapel_extract::fields::merge_readings(invoice, second);
@@ -280,27 +299,49 @@ fn totals_reconcile(invoice: &ExtractedInvoice) -> bool {
 fn read_by_ocr(
     bytes: &[u8],
     runner: &PdfTextRunner,
-    max_pages: u32,
+    options: &ProcessOptions,
 ) -> Result<OcrReading, JobFailure> {
-    let max_pages = max_pages.min(ocr::MAX_OCR_PAGES);
-    let result = match runner {
-        PdfTextRunner::Isolated { program, .. } => {
-            ocr::ocr_document_isolated(program, bytes, max_pages, &ocr::ocr_limits())
-        }
-        PdfTextRunner::InProcess => ocr::ocr_document(bytes, max_pages),
-    };
-    result.map_err(|failure| {
-        // Too long for this lane, but not for the bulk lane: not a failure, a move.
-        let code = if failure.code == ocr::TOO_MANY_PAGES && max_pages < ocr::MAX_OCR_PAGES {
-            crate::lanes::NEEDS_BULK_LANE.to_owned()
-        } else {
-            failure.code
+    let selection = PageSelection::AllUpTo(options.max_scan_pages.min(ocr::MAX_OCR_PAGES));
+    ocr_with_runner(bytes, runner, selection).map_err(|failure| {
+        let long_scan = failure.error.code == ocr::TOO_MANY_PAGES;
+        let splittable = failure
+            .scan_pages
+            .is_some_and(|pages| pages <= crate::lanes::MAX_SPLIT_SCAN_PAGES);
+        // Too long for this job, but not for the system: not a failure, a hand-over.
+        let code = match options.long_scans {
+            LongScans::MoveToBulkLane if long_scan => crate::lanes::NEEDS_BULK_LANE,
+            LongScans::Split if long_scan && splittable => crate::lanes::NEEDS_SPLIT,
+            _ => return failure,
         };
         JobFailure {
-            retryable: failure.retryable,
-            error: ErrorInfo::new(&code, failure.message),
+            error: ErrorInfo::new(code, failure.error.message),
+            ..failure
         }
     })
+}
+
+/// Run the OCR reader the way `runner` runs the text parser: isolated or in-process.
+pub fn ocr_with_runner(
+    bytes: &[u8],
+    runner: &PdfTextRunner,
+    selection: PageSelection,
+) -> Result<OcrReading, JobFailure> {
+    let result = match runner {
+        PdfTextRunner::Isolated { program, .. } => {
+            ocr::ocr_document_isolated(program, bytes, selection, &ocr::ocr_limits())
+        }
+        PdfTextRunner::InProcess => ocr::ocr_pages(bytes, selection),
+    };
+    result.map_err(|failure| JobFailure {
+        retryable: failure.retryable,
+        error: ErrorInfo::new(&failure.code, failure.message),
+        scan_pages: failure.pages,
+    })
+}
+
+/// Finish a scan that was read in parts: join the parts' readings in page order and propose.
+pub fn finish_split_scan(parts: &[OcrReading], chart: &ChartOfAccounts) -> DocumentResult {
+    propose(invoice_from_ocr(&OcrReading::join(parts)), chart)
 }
 
 /// The fields of an OCR reading. Field confidence is capped by how sure Tesseract was of the

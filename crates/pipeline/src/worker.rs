@@ -6,7 +6,9 @@
 //! makes the repeat harmless.
 
 use crate::ingest::result_key;
-use crate::lanes::{Lane, NEEDS_BULK_LANE};
+use crate::lanes::{Lane, DEFAULT_PART_PAGES, NEEDS_BULK_LANE, NEEDS_SPLIT};
+use crate::ocr::{OcrReading, PageSelection};
+use crate::process::{finish_split_scan, ocr_with_runner, LongScans};
 use crate::process::{
     process_document_with, DocumentResult, JobFailure, PdfTextRunner, ProcessOptions,
 };
@@ -14,6 +16,7 @@ use crate::Backends;
 use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
 use stapel_domain::{DocumentId, ErrorInfo, JobDecodeError, JobMessage};
+use stapel_domain::{DocumentStatus, JobPart};
 use stapel_records::{DeadLetter, DoneOutcome, Transition};
 use stapel_store::{
     JobQueue, ObjectKey, OutgoingMessage, QueueError, ReceiveOptions, ReceivedMessage, StoreError,
@@ -44,6 +47,8 @@ pub struct WorkerConfig {
     pub pause_before_processing: Duration,
     /// How documents are read.
     pub process: ProcessOptions,
+    /// Pages per page-range job when a long scan is split.
+    pub part_pages: u32,
 }
 
 impl WorkerConfig {
@@ -58,6 +63,7 @@ impl WorkerConfig {
             retry_delay: Duration::from_secs(5),
             pause_before_processing: Duration::ZERO,
             process: ProcessOptions::default(),
+            part_pages: DEFAULT_PART_PAGES,
         }
     }
 }
@@ -258,6 +264,9 @@ async fn handle_job(
     message: &ReceivedMessage,
     job: &JobMessage,
 ) -> Handled {
+    if let Some(part) = job.part {
+        return handle_part(backends, config, lane, message, job, part).await;
+    }
     match backends.records.start_attempt(job.document_id).await {
         Ok(Transition::Applied) => {}
         Ok(Transition::AlreadyDone) => {
@@ -309,6 +318,10 @@ async fn handle_job(
         Err(failure) if failure.error.code == NEEDS_BULK_LANE && lane == Lane::Fast => {
             move_to_bulk_lane(backends, message).await
         }
+        Err(failure) if failure.error.code == NEEDS_SPLIT => match failure.scan_pages {
+            Some(pages) => split_scan(backends, config, lane, message, job, pages).await,
+            None => Handled::Retry,
+        },
         Ok(result) => {
             tracing::info!(
                 elapsed_ms,
@@ -351,25 +364,21 @@ async fn run_job(
     lane: Lane,
     job: &JobMessage,
 ) -> Result<DocumentResult, JobFailure> {
-    let key = ObjectKey::new(job.object_key.clone())
-        .map_err(|error| JobFailure::permanent("job.invalid_object_key", error.to_string()))?;
-    let bytes = backends
-        .store
-        .get(&key)
-        .await
-        .map_err(|error| match error {
-            StoreError::NotFound(_) => JobFailure::permanent(
-                "document.original_missing",
-                format!("the original file {key} is not in the object store"),
-            ),
-            other => JobFailure::transient("store.unavailable", other.to_string()),
-        })?;
+    let bytes = fetch_original(backends, job).await?;
     let runner = config.pdf_text.clone();
     let chart = config.chart.clone();
     // Parsing is CPU-bound and may block on a child process: keep it off the async threads.
-    let options = ProcessOptions {
-        max_scan_pages: config.process.max_scan_pages.min(lane.max_scan_pages()),
-        ..config.process
+    let options = match lane {
+        Lane::Fast => ProcessOptions {
+            max_scan_pages: lane.max_scan_pages(),
+            long_scans: LongScans::MoveToBulkLane,
+            ..config.process
+        },
+        Lane::Bulk => ProcessOptions {
+            max_scan_pages: config.part_pages.max(1),
+            long_scans: LongScans::Split,
+            ..config.process
+        },
     };
     tokio::task::spawn_blocking(move || process_document_with(&bytes, &runner, &chart, &options))
         .await
@@ -379,6 +388,19 @@ async fn run_job(
                 format!("processing panicked: {join_error}"),
             ))
         })
+}
+
+/// The uploaded file a job names.
+async fn fetch_original(backends: &Backends, job: &JobMessage) -> Result<Bytes, JobFailure> {
+    let key = ObjectKey::new(job.object_key.clone())
+        .map_err(|error| JobFailure::permanent("job.invalid_object_key", error.to_string()))?;
+    backends.store.get(&key).await.map_err(|error| match error {
+        StoreError::NotFound(_) => JobFailure::permanent(
+            "document.original_missing",
+            format!("the original file {key} is not in the object store"),
+        ),
+        other => JobFailure::transient("store.unavailable", other.to_string()),
+    })
 }
 
 async fn store_result(
@@ -415,6 +437,169 @@ async fn record_failure(backends: &Backends, id: DocumentId, error: &ErrorInfo, 
     if let Err(db_error) = backends.records.finish_failed(id, error, will_retry).await {
         tracing::error!(error = %db_error, stage = "records", "could not record the failure");
     }
+}
+
+/// A long scan in the bulk lane: one page-range job per `part_pages` pages, sent to the bulk
+/// lane for any free worker, then the whole-document job is deleted. A crash before the delete
+/// sends the parts again; a part done twice writes the same part result, and the join is
+/// idempotent (see [`handle_part`]).
+async fn split_scan(
+    backends: &Backends,
+    config: &WorkerConfig,
+    lane: Lane,
+    message: &ReceivedMessage,
+    job: &JobMessage,
+    pages: u32,
+) -> Handled {
+    let per_part = config.part_pages.max(1);
+    let count = pages.div_ceil(per_part);
+    for index in 0..count {
+        let first_page = index * per_part + 1;
+        let part_job = JobMessage {
+            part: Some(JobPart {
+                first_page,
+                last_page: (first_page + per_part - 1).min(pages),
+                index,
+                count,
+            }),
+            ..job.clone()
+        };
+        let sent = backends
+            .bulk
+            .send(OutgoingMessage {
+                body: part_job.encode(),
+                group: job.tenant.clone(),
+            })
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, "could not send a page-range job; will split again");
+            let _ = lane
+                .queue(backends)
+                .extend_visibility(&message.receipt, config.retry_delay)
+                .await;
+            return Handled::Retry;
+        }
+    }
+    tracing::info!(
+        pages,
+        parts = count,
+        "a long scan: split into page-range jobs"
+    );
+    delete_message(backends, lane, message).await;
+    Handled::Moved
+}
+
+/// Where a split scan's part keeps what it read.
+fn part_key(id: DocumentId, index: u32) -> ObjectKey {
+    ObjectKey::new(format!("documents/{id}/parts/{index:05}.json")).expect("part keys are valid")
+}
+
+/// One page range of a split scan: read it, store the reading, and if every part's reading is
+/// stored, join them into the document's result. The join runs in whichever worker stores the
+/// last part; two workers finishing the last parts together both join, and the records take
+/// the first `done` and acknowledge the second, so the result is written once in effect.
+async fn handle_part(
+    backends: &Backends,
+    config: &WorkerConfig,
+    lane: Lane,
+    message: &ReceivedMessage,
+    job: &JobMessage,
+    part: JobPart,
+) -> Handled {
+    match backends.records.document(job.document_id).await {
+        Ok(Some(record)) if record.status == DocumentStatus::Done => {
+            delete_message(backends, lane, message).await;
+            return Handled::Duplicate;
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => return Handled::Left,
+        Err(error) => {
+            tracing::warn!(%error, stage = "records", "could not read the document; will retry");
+            return Handled::Retry;
+        }
+    }
+    let heartbeat = tokio::spawn(keep_visible(
+        lane.queue(backends).clone(),
+        message.receipt.clone(),
+        config.visibility_timeout,
+        config.heartbeat_interval,
+    ));
+    let outcome = run_part(backends, config, job, part).await;
+    heartbeat.abort();
+    match outcome {
+        Ok(joined) => {
+            tracing::info!(
+                part = part.index,
+                parts = part.count,
+                joined,
+                "page range read"
+            );
+            delete_message(backends, lane, message).await;
+            if joined {
+                Handled::Done
+            } else {
+                Handled::Moved
+            }
+        }
+        Err(failure) if !failure.retryable || is_last_attempt(backends, lane, message) => {
+            tracing::warn!(code = %failure.error.code, error = %failure.error.message,
+                part = part.index, "page range failed; the document fails");
+            record_failure(backends, job.document_id, &failure.error, false).await;
+            delete_message(backends, lane, message).await;
+            Handled::Failed
+        }
+        Err(failure) => {
+            tracing::warn!(code = %failure.error.code, "page range failed; will retry");
+            let _ = lane
+                .queue(backends)
+                .extend_visibility(&message.receipt, config.retry_delay)
+                .await;
+            Handled::Retry
+        }
+    }
+}
+
+/// Read one page range and store it; join when it was the last. `Ok(true)` when joined.
+async fn run_part(
+    backends: &Backends,
+    config: &WorkerConfig,
+    job: &JobMessage,
+    part: JobPart,
+) -> Result<bool, JobFailure> {
+    let bytes = fetch_original(backends, job).await?;
+    let runner = config.pdf_text.clone();
+    let selection = PageSelection::Range(part.first_page, part.last_page);
+    let reading = tokio::task::spawn_blocking(move || ocr_with_runner(&bytes, &runner, selection))
+        .await
+        .map_err(|error| JobFailure::permanent("worker.panic", error.to_string()))??;
+    let json = serde_json::to_vec(&reading).expect("readings serialize");
+    let store_failure =
+        |error: StoreError| JobFailure::transient("store.unavailable", error.to_string());
+    backends
+        .store
+        .put(&part_key(job.document_id, part.index), Bytes::from(json))
+        .await
+        .map_err(store_failure)?;
+    let prefix = format!("documents/{}/parts/", job.document_id);
+    let stored = backends.store.list(&prefix).await.map_err(store_failure)?;
+    if stored.len() < part.count as usize {
+        return Ok(false);
+    }
+    let mut parts = Vec::with_capacity(part.count as usize);
+    for index in 0..part.count {
+        let bytes = backends
+            .store
+            .get(&part_key(job.document_id, index))
+            .await
+            .map_err(store_failure)?;
+        let reading: OcrReading = serde_json::from_slice(&bytes).map_err(|error| {
+            JobFailure::permanent("ocr.part_unreadable", format!("part {index}: {error}"))
+        })?;
+        parts.push(reading);
+    }
+    let result = finish_split_scan(&parts, &config.chart);
+    store_result(backends, job.document_id, &result).await?;
+    Ok(true)
 }
 
 /// A fast-lane job that turned out to be a long scan: send the same job to the bulk lane, then
