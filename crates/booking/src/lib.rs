@@ -1,9 +1,10 @@
 //! Booking: turns an [`ExtractedInvoice`](stapel_domain::ExtractedInvoice) into a
 //! [`BookingProposal`](stapel_domain::BookingProposal), the journal entry a bookkeeper would
-//! otherwise type by hand.
+//! otherwise type by hand, and formats accepted entries for export.
 //!
-//! The main types are [`ChartOfAccounts`], the accounts to book on (loaded from TOML, with a
-//! shipped [`ChartOfAccounts::generic`] default), and [`propose_booking`], a pure function.
+//! The main types are [`ChartOfAccounts`], the accounts to book on (loaded from TOML; six
+//! charts ship, see [`ChartOfAccounts::builtin`]), [`propose_booking`], a pure function, the
+//! VAT rate table in [`vat`], and the export formatters in [`export`] (CSV, JSON, DATEV).
 //! There is no I/O here, so the stage can run anywhere and is tested without fixtures.
 //!
 //! # The entry
@@ -11,16 +12,59 @@
 //! A purchase invoice books three kinds of line:
 //!
 //! - **Expense**, debit, the net amount: one line per VAT rate when the VAT breakdown adds up to
-//!   the booked net, otherwise one line. Expense lines carry no VAT code, so an importer never
-//!   counts VAT twice.
+//!   the booked net, otherwise one line.
 //! - **Input VAT**, debit, the VAT amount: one line per rate when the breakdown adds up to the
-//!   booked VAT, otherwise one line. Each carries a VAT code, `<country>-<rate>` (`NL-21`) when
-//!   the chart has a country, else `VAT-<rate>` (`VAT-21`).
+//!   booked VAT, otherwise one line. Each carries the VAT code of its rate and is booked on
+//!   the chart's input VAT account for that rate class (SKR03: 1576 for 19 %, 1571 for 7 %).
 //! - **Accounts payable**, credit, the gross amount: what is owed to the supplier.
+//!
+//! A VAT code sits on the line whose amount the VAT return needs, never on two lines of one
+//! rate: on the VAT line for VAT the supplier charged (the return wants the tax), on the
+//! expense line of a zero-rated or exempt base (there is no VAT line), and on the expense line
+//! and both VAT lines of a reverse charge (the return wants the base and the tax). An importer
+//! that sums amounts per code therefore never counts charged VAT twice.
 //!
 //! A credit note books the same lines on the opposite sides. Lines are described as
 //! `"<account name> <rate>% — <supplier> <invoice number>"` (for example
 //! `"Expenses 21% — Acme B.V. 2026-118"`), leaving out whatever is unknown.
+//!
+//! # VAT codes
+//!
+//! With a chart that names a country, codes come from the table in [`vat`]: `<country>-<rate>`
+//! (`NL-21`, `FR-5.5`, `DE-0`) for the rates that country has, `<country>-RC-<rate>`
+//! (`DE-RC-19`) for self-assessed VAT. A rate the country does not have gets no code and a
+//! reason, never a guessed one. A country missing from the table gets `<country>-<rate>`
+//! unchecked, with a reason. The generic chart (no country) codes `VAT-<rate>` unchecked.
+//!
+//! # VAT regimes
+//!
+//! The chart's country is the administration's, and so the buyer's member state (the invoice
+//! carries no customer VAT id). The supplier's country comes from the prefix of its VAT id.
+//! [`detect_reverse_charge`] collects that, and any reverse-charge notice ("reverse charge",
+//! "BTW verlegd", "Steuerschuldnerschaft des Leistungsempfängers", "autoliquidation",
+//! "inversione contabile", "omvendt betalingspligt", ...) in the document's text (when
+//! [`propose_booking_with_text`] is given it), the invoice lines and the payment terms.
+//!
+//! | VAT charged | supplier | notice | booking |
+//! |---|---|---|---|
+//! | yes | domestic or unknown | no | **Domestic**: as charged, coded per rate |
+//! | yes | another country | no | **Foreign VAT**: as charged on the general input VAT account, no code, reason (not deductible at home) |
+//! | yes | any | yes | as above, plus a reason: the notice contradicts the VAT charged |
+//! | no | domestic or unknown | no | **Zero-rated or exempt**: expense line with the zero-rate code, no VAT line |
+//! | no | another EU state | any | **Reverse charge** |
+//! | no | domestic or unknown | yes | **Reverse charge** (domestic, or country unknown) |
+//! | no | outside the EU | any | **Import**: expense only, no code, reason on import VAT |
+//!
+//! **Reverse charge:** expense at the net and accounts payable at the gross (which is the net),
+//! plus the VAT self-assessed at the administration's standard rate on the net, debited to the
+//! reverse-charge input VAT account and credited to the reverse-charge output VAT account; all
+//! three lines carry the `<country>-RC-<rate>` code. The reason says why the reverse charge
+//! applies and what to check (goods or services, a reduced rate, a missing notice). Without a
+//! country, a standard rate or reverse-charge accounts in the chart, nothing is self-assessed
+//! and the reason says so. When the VAT total was not read at all, nothing is decided either.
+//!
+//! Every regime but the domestic and zero-rated ones gives a reason, so the bookkeeper
+//! confirms the VAT treatment before the entry is booked.
 //!
 //! # Invariants
 //!
@@ -28,6 +72,8 @@
 //! Every figure is rounded once, up front, with
 //! [`round_to_currency`](stapel_domain::money::round_to_currency) (half away from zero), and
 //! all later arithmetic is exact, with `expense + VAT == accounts payable` by construction.
+//! The one derived amount, self-assessed VAT, is rounded once with the same rule and booked on
+//! both sides, so it cannot unbalance the entry.
 //!
 //! **Invariant:** every line has exactly one non-zero side; a zero amount makes no line at all,
 //! so a zero-rated invoice has no VAT line. A negative amount is booked on the other side.
@@ -52,7 +98,8 @@
 //!    that does not add up is booked as a single line, labelled with the rate only when the
 //!    breakdown has one rate.
 //! 6. *VAT rate unknown* (no breakdown, and the invoice lines do not all print one rate): the
-//!    VAT line has no VAT code, with a reason, as the VAT return needs one.
+//!    VAT line has no VAT code, with a reason, as the VAT return needs one. A rate the chart's
+//!    country does not have is treated the same way.
 //! 7. *No gross and no net total:* an empty proposal (trivially balanced) with the reason
 //!    "No amounts found". An empty entry cannot be booked by accident, and the reasons tell the
 //!    bookkeeper what to type. All amounts zero gives an empty proposal too, with its own
@@ -64,16 +111,25 @@
 //! 10. *Any amount beyond [`MAX_AMOUNT`]* (10^15): a misread; an empty proposal with a reason.
 //! 11. *Missing supplier name, invoice number, issue date or currency:* a reason each. Without a
 //!     currency, amounts are booked as EUR; a currency that is not three capital letters gets a
-//!     reason too, as its rounding may be wrong.
+//!     reason too, as its rounding may be wrong. An invoice in another currency than the
+//!     chart's gets a reason, as the amounts need converting.
 //! 12. *Low confidence:* each field in `invoice.confidence` below [`LOW_CONFIDENCE`] (or NaN)
 //!     gets a reason naming it.
 //!
 //! Deliberately absent: the amount due (prepayments are a payment matter, not a booking one),
-//! checking VAT amounts against base × rate, and guessing a rate from the ratio of VAT to net.
+//! checking VAT amounts against base × rate, guessing a rate from the ratio of VAT to net,
+//! telling goods from services (the reverse charge is booked as a service, and the reason
+//! names the accounts for goods), and per-line VAT categories (EN 16931 `AE`, `E`, `Z`, `G`),
+//! which the extracted invoice does not carry.
 #![deny(missing_docs)]
 
 mod chart;
+pub mod export;
 mod propose;
+pub mod vat;
 
-pub use chart::{Account, AccountRole, BookingError, ChartOfAccounts};
-pub use propose::{propose_booking, LOW_CONFIDENCE, MAX_AMOUNT};
+pub use chart::{Account, AccountRole, BookingError, ChartOfAccounts, ReverseChargeAccounts};
+pub use propose::{
+    detect_reverse_charge, propose_booking, propose_booking_with_text, ReverseChargeEvidence,
+    LOW_CONFIDENCE, MAX_AMOUNT,
+};

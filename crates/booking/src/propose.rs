@@ -2,7 +2,8 @@
 //!
 //! The rules are listed in the crate documentation; this module is their one implementation.
 
-use crate::chart::ChartOfAccounts;
+use crate::chart::{Account, ChartOfAccounts, ReverseChargeAccounts};
+use crate::vat::{self, VatRate};
 use rust_decimal::Decimal;
 use stapel_domain::money::{currency_decimals, round_to_currency};
 use stapel_domain::{BookingProposal, DocumentType, ExtractedInvoice, ProposalLine};
@@ -19,19 +20,158 @@ pub const LOW_CONFIDENCE: f32 = 0.5;
 /// far away from `Decimal`'s overflow, so the proposal is balanced without a checked operation.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0, false, 0);
 
+/// The notices that put the VAT on the buyer, in the languages stapel reads.
+///
+/// Each entry is the notice as it is quoted in reasons, and the forms it is matched in: lower
+/// case, letters and digits only, so hyphens, line breaks and spacing do not matter
+/// ("BTW-verlegd", "btw verlegd" and "BTW\nverlegd" all read `btwverlegd`).
+const REVERSE_CHARGE_LEGENDS: &[(&str, &[&str])] = &[
+    ("reverse charge", &["reversecharge"]),
+    ("BTW verlegd", &["btwverlegd"]),
+    ("omzetbelasting verlegd", &["omzetbelastingverlegd"]),
+    ("verleggingsregeling", &["verleggingsregeling"]),
+    (
+        "Steuerschuldnerschaft des Leistungsempfängers",
+        &[
+            "steuerschuldnerschaftdesleistungsempfängers",
+            "steuerschuldnerschaftdesleistungsempfaengers",
+            // A text layer that dropped the umlaut.
+            "steuerschuldnerschaftdesleistungsempfangers",
+        ],
+    ),
+    ("§ 13b UStG", &["13bustg"]),
+    ("autoliquidation", &["autoliquidation"]),
+    ("inversione contabile", &["inversionecontabile"]),
+    ("omvendt betalingspligt", &["omvendtbetalingspligt"]),
+    (
+        "inversión del sujeto pasivo",
+        &["inversióndelsujetopasivo", "inversiondelsujetopasivo"],
+    ),
+    // The supplier's side of an intra-community supply of goods: exempt for the supplier,
+    // an acquisition the buyer self-assesses.
+    ("intra-Community supply", &["intracommunitysupply"]),
+    (
+        "innergemeinschaftliche Lieferung",
+        &["innergemeinschaftlichelieferung"],
+    ),
+    (
+        "livraison intracommunautaire",
+        &["livraisonintracommunautaire"],
+    ),
+    (
+        "intracommunautaire levering",
+        &["intracommunautairelevering"],
+    ),
+    ("cessione intracomunitaria", &["cessioneintracomunitaria"]),
+];
+
+/// What an invoice says about who owes its VAT, gathered by [`detect_reverse_charge`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReverseChargeEvidence {
+    /// The reverse-charge notice found ("BTW verlegd"), as it is quoted in reasons.
+    pub legend: Option<&'static str>,
+    /// The supplier's country, from the prefix of its VAT id (`GR` for an `EL` id).
+    pub supplier_country: Option<String>,
+    /// Whether the document's text was searched too, not only the invoice lines and payment
+    /// terms; without it, a missing notice says little.
+    pub searched_document_text: bool,
+}
+
+/// Gather the evidence for the reverse charge: the supplier's country from its VAT id, and a
+/// notice such as "reverse charge", "BTW verlegd", "Steuerschuldnerschaft des
+/// Leistungsempfängers", "autoliquidation", "inversione contabile" or "omvendt
+/// betalingspligt", looked for in `legend_text` (the document's text, when the caller has it),
+/// the invoice lines, the payment terms and the allowance and charge reasons.
+///
+/// The invoice carries no customer VAT id, so the customer's member state is the chart's
+/// country; [`propose_booking`] weighs this evidence against it and against the VAT charged.
+pub fn detect_reverse_charge(
+    invoice: &ExtractedInvoice,
+    legend_text: Option<&str>,
+) -> ReverseChargeEvidence {
+    let supplier_country = invoice.supplier_vat_id.as_deref().and_then(vat_id_country);
+    let invoice_texts = invoice
+        .lines
+        .iter()
+        .map(|line| line.description.as_str())
+        .chain(invoice.payment_terms.as_deref())
+        .chain(
+            invoice
+                .allowances_charges
+                .iter()
+                .filter_map(|entry| entry.reason.as_deref()),
+        );
+    let legend = legend_text
+        .into_iter()
+        .chain(invoice_texts)
+        .find_map(find_legend);
+    ReverseChargeEvidence {
+        legend,
+        supplier_country,
+        searched_document_text: legend_text.is_some(),
+    }
+}
+
+/// The country of a VAT id's two-letter prefix (`DE` of `DE123456789`, `CH` of
+/// `CHE-123.456.789 MWST`, `GR` of `EL123456789`), if it is one of [`COUNTRY_CODES`].
+fn vat_id_country(vat_id: &str) -> Option<String> {
+    let prefix = vat_id.trim().get(..2)?.to_ascii_uppercase();
+    COUNTRY_CODES
+        .contains(&prefix.as_str())
+        .then(|| vat::country_of_vat_prefix(&prefix).to_owned())
+}
+
+/// The first reverse-charge notice in `text`, if any.
+fn find_legend(text: &str) -> Option<&'static str> {
+    let folded: String = text
+        .chars()
+        .filter(|character| character.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    REVERSE_CHARGE_LEGENDS
+        .iter()
+        .find(|(_, forms)| forms.iter().any(|form| folded.contains(form)))
+        .map(|(legend, _)| *legend)
+}
+
 /// Propose the journal entry for a purchase invoice or credit note.
 ///
 /// The entry debits expenses (one line per VAT rate when the breakdown allows it) and input VAT
 /// (one line per rate, with a VAT code), and credits accounts payable with the gross amount.
-/// A credit note books the same lines on the opposite sides.
+/// A credit note books the same lines on the opposite sides. Reverse-charge invoices add the
+/// self-assessed VAT on both sides; see the crate documentation for every VAT regime.
 ///
 /// The result is always balanced, and has no line with a zero amount. Missing, inconsistent or
 /// uncertain figures are never corrected silently: the proposal still books what the rules in
 /// the crate documentation say, sets `needs_review`, and says why in `reasons`.
 /// `needs_review` is true exactly when there is at least one reason.
 pub fn propose_booking(invoice: &ExtractedInvoice, chart: &ChartOfAccounts) -> BookingProposal {
+    propose(invoice, chart, &detect_reverse_charge(invoice, None))
+}
+
+/// [`propose_booking`], with the document's text searched for reverse-charge notices too.
+///
+/// Use it when the text is at hand (a PDF's text layer): a notice printed in the footer is
+/// then found, and a foreign supplier's zero-VAT invoice without one is flagged.
+pub fn propose_booking_with_text(
+    invoice: &ExtractedInvoice,
+    chart: &ChartOfAccounts,
+    document_text: &str,
+) -> BookingProposal {
+    propose(
+        invoice,
+        chart,
+        &detect_reverse_charge(invoice, Some(document_text)),
+    )
+}
+
+fn propose(
+    invoice: &ExtractedInvoice,
+    chart: &ChartOfAccounts,
+    evidence: &ReverseChargeEvidence,
+) -> BookingProposal {
     let mut reasons = Vec::new();
-    let lines = book_amounts(invoice, chart, &mut reasons);
+    let lines = book_amounts(invoice, chart, evidence, &mut reasons);
     note_missing_fields(invoice, &mut reasons);
     note_low_confidence(invoice, &mut reasons);
     BookingProposal {
@@ -57,12 +197,66 @@ enum Direction {
     CreditNote,
 }
 
+/// How the VAT of an invoice is booked.
+enum Regime<'c> {
+    /// VAT as the supplier charged it (possibly none), coded as `coding` says.
+    Charged(Coding<'c>),
+    /// No VAT charged, and the buyer owes it: self-assessed on both sides.
+    ReverseCharge(ReverseCharge<'c>),
+}
+
+/// Where the VAT codes of charged VAT come from.
+#[derive(Clone, Copy)]
+enum Coding<'c> {
+    /// The chart names no country: `VAT-<rate>`, unchecked.
+    Generic,
+    /// The chart's country is in the VAT table: rates are checked, codes and accounts come
+    /// from the table.
+    Table(&'c str),
+    /// The chart's country is not in the VAT table: `<country>-<rate>`, unchecked, flagged.
+    Untabled(&'c str),
+    /// The VAT is not the administration's own (a foreign supplier's, or none on an import):
+    /// no VAT code, as no box of the return takes it.
+    Foreign,
+}
+
+/// The reverse charge as decided, before amounts are known.
+struct ReverseCharge<'c> {
+    /// The administration's country, whose standard rate is self-assessed.
+    country: &'c str,
+    rate: &'static VatRate,
+    accounts: &'c ReverseChargeAccounts,
+    /// Why the reverse charge applies, as the middle of the reason's first sentence.
+    because: String,
+    /// What to check afterwards, appended to the reason.
+    note: Option<String>,
+}
+
+/// The country codes a VAT id may start with that stapel tells apart: the EU prefixes and
+/// the usual non-EU ones. Other prefixes give no country (the supplier's country is unknown).
+const COUNTRY_CODES: &[&str] = &[
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "GR", "XI", "GB", "CH", "LI",
+    "NO", "IS", "US", "CA", "AU", "NZ", "JP", "CN", "IN", "TR", "RS", "UA", "SG", "AE", "IL", "KR",
+    "MX", "BR", "ZA",
+];
+
 fn book_amounts(
     invoice: &ExtractedInvoice,
     chart: &ChartOfAccounts,
+    evidence: &ReverseChargeEvidence,
     reasons: &mut Vec<String>,
 ) -> Vec<ProposalLine> {
     let currency = booking_currency(invoice, reasons);
+    if let (Some(booked_in), Some(invoiced_in)) = (chart.currency(), invoice.currency.as_deref()) {
+        let invoiced_in = invoiced_in.trim();
+        if !invoiced_in.is_empty() && invoiced_in != booked_in {
+            reasons.push(format!(
+                "The invoice is in {invoiced_in}, but the administration books in \
+                 {booked_in}; the amounts are in {invoiced_in} and need converting."
+            ));
+        }
+    }
 
     if let Some((field, amount)) = implausible_amount(invoice) {
         reasons.push(format!(
@@ -240,6 +434,9 @@ fn book_amounts(
         }
     }
 
+    let vat_read = invoice.vat_total.is_some() || !shares.is_empty();
+    let regime = choose_regime(chart, evidence, vat, shown(vat), vat_read, reasons);
+
     // When the breakdown cannot be used line by line, one line per account is booked, labelled
     // with the rate if the document shows only one.
     let single_rate = match shares.as_slice() {
@@ -249,58 +446,137 @@ fn book_amounts(
     };
     let suffix = description_suffix(invoice);
     let mut lines = Vec::new();
-
     let expense_account = chart.expense();
-    if !shares.is_empty() && breakdown_base == expense {
-        for share in &shares {
+
+    match regime {
+        Regime::ReverseCharge(reverse_charge) => {
+            let rate = reverse_charge.rate.percent();
+            let code = vat::reverse_charge_code(reverse_charge.country, rate);
+            // The one figure derived here; rounded once, with the one rule, and booked on both
+            // sides, so it cannot unbalance the entry.
+            let self_assessed = round_to_currency(expense * rate / Decimal::ONE_HUNDRED, currency);
             push_line(
                 &mut lines,
                 expense_account.number(),
-                format!("{} {}%{suffix}", expense_account.name(), share.rate),
-                share.base,
-                None,
+                format!("{} reverse charge {rate}%{suffix}", expense_account.name()),
+                expense,
+                Some(code.clone()),
                 direction,
             );
+            for (account, amount) in [
+                (reverse_charge.accounts.input_vat(), self_assessed),
+                (reverse_charge.accounts.output_vat(), -self_assessed),
+            ] {
+                push_line(
+                    &mut lines,
+                    account.number(),
+                    format!("{}{suffix}", with_rate(account.name(), rate)),
+                    amount,
+                    Some(code.clone()),
+                    direction,
+                );
+            }
+            let mut sentences = vec![
+                format!(
+                    "Reverse charge: {}, so the buyer owes the VAT.",
+                    reverse_charge.because
+                ),
+                format!(
+                    "It was self-assessed at the {} standard rate of {rate}% on the net {}: {} \
+                     as input VAT and {} as output VAT, and the supplier is owed the net only.",
+                    vat::country_adjective(reverse_charge.country),
+                    shown(expense),
+                    shown(self_assessed),
+                    shown(self_assessed),
+                ),
+            ];
+            sentences.extend(reverse_charge.note);
+            sentences.push(
+                "If a reduced rate applies to what was bought, change both VAT lines.".to_owned(),
+            );
+            reasons.push(sentences.join(" "));
         }
-    } else {
-        push_line(
-            &mut lines,
-            expense_account.number(),
-            labelled(expense_account.name(), single_rate, &suffix),
-            expense,
-            None,
-            direction,
-        );
-    }
+        Regime::Charged(coding) => {
+            let mut coder = Coder {
+                chart,
+                coding,
+                unknown_rates: Vec::new(),
+                unchecked: false,
+            };
 
-    let vat_account = chart.input_vat();
-    if !shares.is_empty() && breakdown_vat == vat {
-        for share in &shares {
-            push_line(
-                &mut lines,
-                vat_account.number(),
-                format!("{} {}%{suffix}", vat_account.name(), share.rate),
-                share.amount,
-                Some(chart.vat_code(share.rate)),
-                direction,
-            );
+            if !shares.is_empty() && breakdown_base == expense {
+                for share in &shares {
+                    let zero_rated = share.rate.is_zero() && share.amount.is_zero();
+                    let code = if zero_rated {
+                        coder.vat(share.rate).1
+                    } else {
+                        None
+                    };
+                    push_line(
+                        &mut lines,
+                        expense_account.number(),
+                        format!("{} {}%{suffix}", expense_account.name(), share.rate),
+                        share.base,
+                        code,
+                        direction,
+                    );
+                }
+            } else {
+                let zero_rated = single_rate.is_some_and(|rate| rate.is_zero()) && vat.is_zero();
+                let code = match single_rate {
+                    Some(rate) if zero_rated && !expense.is_zero() => coder.vat(rate).1,
+                    _ => None,
+                };
+                push_line(
+                    &mut lines,
+                    expense_account.number(),
+                    labelled(expense_account.name(), single_rate, &suffix),
+                    expense,
+                    code,
+                    direction,
+                );
+            }
+
+            if !shares.is_empty() && breakdown_vat == vat {
+                for share in shares.iter().filter(|share| !share.amount.is_zero()) {
+                    let (account, code) = coder.vat(share.rate);
+                    push_line(
+                        &mut lines,
+                        account.number(),
+                        format!("{}{suffix}", with_rate(account.name(), share.rate)),
+                        share.amount,
+                        code,
+                        direction,
+                    );
+                }
+            } else if !vat.is_zero() {
+                let known_rate = !matches!(coding, Coding::Foreign);
+                if single_rate.is_none() && known_rate {
+                    reasons.push(format!(
+                        "The VAT rate of the {} VAT could not be determined, so the VAT line has \
+                         no VAT code.",
+                        shown(vat)
+                    ));
+                }
+                let (account, code) = match single_rate {
+                    Some(rate) => coder.vat(rate),
+                    None => (chart.input_vat(), None),
+                };
+                let description = match single_rate {
+                    Some(rate) => format!("{}{suffix}", with_rate(account.name(), rate)),
+                    None => format!("{}{suffix}", account.name()),
+                };
+                push_line(
+                    &mut lines,
+                    account.number(),
+                    description,
+                    vat,
+                    code,
+                    direction,
+                );
+            }
+            coder.explain(reasons);
         }
-    } else {
-        if single_rate.is_none() && !vat.is_zero() {
-            reasons.push(format!(
-                "The VAT rate of the {} VAT could not be determined, so the VAT line has no VAT \
-                 code.",
-                shown(vat)
-            ));
-        }
-        push_line(
-            &mut lines,
-            vat_account.number(),
-            labelled(vat_account.name(), single_rate, &suffix),
-            vat,
-            single_rate.map(|rate| chart.vat_code(rate)),
-            direction,
-        );
     }
 
     let payable_account = chart.accounts_payable();
@@ -317,6 +593,230 @@ fn book_amounts(
         reasons.push("All amounts are zero, so the proposal has no lines.".to_owned());
     }
     lines
+}
+
+/// Decide how the VAT is booked, and say why when it is anything but the plain case.
+///
+/// The chart's country is the administration's, and so the buyer's member state: the invoice
+/// names no customer VAT id. See the crate documentation for the table of cases.
+fn choose_regime<'c>(
+    chart: &'c ChartOfAccounts,
+    evidence: &ReverseChargeEvidence,
+    vat: Decimal,
+    vat_shown: Decimal,
+    vat_read: bool,
+    reasons: &mut Vec<String>,
+) -> Regime<'c> {
+    let legend = evidence.legend;
+    let charged = !vat.is_zero();
+    let Some(home) = chart.country() else {
+        match legend {
+            Some(legend) if charged => reasons.push(legend_but_charged(legend, vat_shown)),
+            Some(legend) if vat_read => reasons.push(format!(
+                "The document says \"{legend}\" and charges no VAT, but the chart names no \
+                 country whose rate could be self-assessed, so no reverse-charge VAT was booked."
+            )),
+            _ => {}
+        }
+        return Regime::Charged(Coding::Generic);
+    };
+    let home_coding = if vat::knows_country(home) {
+        Coding::Table(home)
+    } else {
+        Coding::Untabled(home)
+    };
+    let supplier = evidence.supplier_country.as_deref();
+    let foreign_supplier = supplier.filter(|country| *country != home);
+    let home_name = vat::country_adjective(home);
+
+    if charged {
+        if let Some(legend) = legend {
+            reasons.push(legend_but_charged(legend, vat_shown));
+        }
+        let Some(country) = foreign_supplier else {
+            return Regime::Charged(home_coding);
+        };
+        let refund = if vat::is_eu_member(country) {
+            format!("in {country} through the EU VAT refund procedure (Directive 2008/9/EC)")
+        } else {
+            format!("in {country} if it refunds foreign businesses")
+        };
+        reasons.push(format!(
+            "The supplier's VAT ID is from {country}, but this administration files {home_name} \
+             VAT returns: the {vat_shown} VAT charged cannot be deducted there, so its VAT line \
+             has no VAT code. Reclaim it {refund}, or book it as a cost."
+        ));
+        return Regime::Charged(Coding::Foreign);
+    }
+
+    if !vat_read {
+        if legend.is_some() || foreign_supplier.is_some() {
+            reasons.push(
+                "No VAT total was read, so whether the buyer owes the VAT (reverse charge or \
+                 import) was not decided and nothing was self-assessed."
+                    .to_owned(),
+            );
+        }
+        return Regime::Charged(home_coding);
+    }
+
+    if let Some(country) = foreign_supplier.filter(|country| !vat::is_eu_member(country)) {
+        let mut sentences = vec![format!(
+            "The supplier's VAT ID is from {country}, outside the EU, and no VAT was charged, so \
+             there is no input VAT to deduct on this invoice."
+        )];
+        if let Some(legend) = legend {
+            sentences.push(format!(
+                "The document says \"{legend}\", which points to a service the buyer must \
+                 self-assess."
+            ));
+        }
+        sentences.push(match vat::import_note(home) {
+            Some(note) => format!("In {home}, {note}."),
+            None => "Import VAT is settled through customs or the reverse charge, depending on \
+                     the country and on whether goods or services were bought."
+                .to_owned(),
+        });
+        reasons.push(sentences.join(" "));
+        return Regime::Charged(Coding::Foreign);
+    }
+
+    let domestic_note = || {
+        format!(
+            "A domestic reverse charge may belong on another output VAT account than the \
+             chart's reverse-charge account (meant for purchases from other EU countries); \
+             check it against the {home_name} VAT return."
+        )
+    };
+    let country_note = || vat::reverse_charge_note(home).map(str::to_owned);
+    let (because, mut note) = match (foreign_supplier, legend) {
+        (Some(country), Some(legend)) => (
+            format!(
+                "the supplier's VAT ID is from {country}, another EU member state, the document \
+                 says \"{legend}\", and no VAT was charged"
+            ),
+            country_note(),
+        ),
+        (Some(country), None) => (
+            format!(
+                "the supplier's VAT ID is from {country}, another EU member state, and no VAT \
+                 was charged"
+            ),
+            country_note(),
+        ),
+        (None, Some(legend)) if supplier.is_some() => (
+            format!(
+                "the document says \"{legend}\" and no VAT was charged, though the supplier is \
+                 from {home} too (a domestic reverse charge)"
+            ),
+            Some(domestic_note()),
+        ),
+        (None, Some(legend)) => (
+            format!(
+                "the document says \"{legend}\" and no VAT was charged (the supplier's country \
+                 is unknown, as no VAT ID was read)"
+            ),
+            country_note(),
+        ),
+        (None, None) => return Regime::Charged(home_coding),
+    };
+    if legend.is_none() && evidence.searched_document_text {
+        let missing = "The document prints no reverse-charge notice, which the VAT Directive \
+                       requires on such invoices (article 226(11a)); check that the supply is not \
+                       exempt.";
+        note = Some(match note {
+            Some(note) => format!("{missing} {note}"),
+            None => missing.to_owned(),
+        });
+    }
+    let (Some(rate), Some(accounts)) = (vat::standard_rate(home), chart.reverse_charge()) else {
+        reasons.push(format!(
+            "Reverse charge: {because}, so the buyer owes the VAT, but the chart has no \
+             reverse-charge accounts or no VAT rates are on file for {home}; nothing was \
+             self-assessed, so book the VAT by hand."
+        ));
+        return Regime::Charged(home_coding);
+    };
+    Regime::ReverseCharge(ReverseCharge {
+        country: home,
+        rate,
+        accounts,
+        because,
+        note,
+    })
+}
+
+fn legend_but_charged(legend: &str, vat_shown: Decimal) -> String {
+    format!(
+        "The document says \"{legend}\" (the buyer owes the VAT), but it charges {vat_shown} \
+         VAT; the VAT was booked as charged. Check whether the supplier should have charged it."
+    )
+}
+
+/// Hands out the VAT code and input VAT account for charged VAT at a rate, and remembers what
+/// it could not code, so the proposal says so once.
+struct Coder<'c> {
+    chart: &'c ChartOfAccounts,
+    coding: Coding<'c>,
+    /// Rates the chart's country does not have, in the order met.
+    unknown_rates: Vec<Decimal>,
+    /// Whether a code was built for a country without a rate table.
+    unchecked: bool,
+}
+
+impl<'c> Coder<'c> {
+    fn vat(&mut self, rate: Decimal) -> (&'c Account, Option<String>) {
+        let chart = self.chart;
+        match self.coding {
+            Coding::Generic => (chart.input_vat(), Some(chart.vat_code(rate))),
+            Coding::Table(country) => match vat::lookup(country, rate) {
+                Some(row) => (chart.input_vat_for(row.class), Some(row.code.to_owned())),
+                None => {
+                    if !self.unknown_rates.contains(&rate) {
+                        self.unknown_rates.push(rate);
+                    }
+                    (chart.input_vat(), None)
+                }
+            },
+            Coding::Untabled(_) => {
+                self.unchecked = true;
+                (chart.input_vat(), Some(chart.vat_code(rate)))
+            }
+            Coding::Foreign => (chart.input_vat(), None),
+        }
+    }
+
+    fn explain(self, reasons: &mut Vec<String>) {
+        match self.coding {
+            Coding::Table(country) => {
+                for rate in self.unknown_rates {
+                    reasons.push(format!(
+                        "The VAT rate {rate}% is not a {} rate ({}), so its line has no VAT code \
+                         and is booked on the general input VAT account.",
+                        vat::country_adjective(country),
+                        vat::rate_list(country),
+                    ));
+                }
+            }
+            Coding::Untabled(country) if self.unchecked => reasons.push(format!(
+                "No VAT rates are on file for {country}, so the VAT codes were built from the \
+                 printed rates without a check."
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// `"<account name> 21%"`, unless the account's name already ends with the rate
+/// ("Abziehbare Vorsteuer 19 %").
+fn with_rate(account_name: &str, rate: Decimal) -> String {
+    let named = account_name.ends_with(&format!(" {rate} %"))
+        || account_name.ends_with(&format!(" {rate}%"));
+    if named {
+        account_name.to_owned()
+    } else {
+        format!("{account_name} {rate}%")
+    }
 }
 
 /// The currency amounts are rounded in, noting a missing or malformed code.
@@ -926,6 +1426,8 @@ mod tests {
         let mut invoice = invoice(dec!(250.00), dec!(0.00), dec!(250.00));
         invoice.vat_breakdown = vec![share(dec!(0), dec!(250.00), dec!(0.00))];
         let proposal = propose(&invoice);
+        // Without a VAT line, the zero-rate code sits on the expense line: the base is what a
+        // VAT return asks of a zero-rated purchase.
         assert_eq!(
             proposal.lines,
             vec![
@@ -934,7 +1436,7 @@ mod tests {
                     "Expenses 0% — Acme B.V. 2026-118",
                     dec!(250.00),
                     dec!(0),
-                    None
+                    Some("VAT-0")
                 ),
                 line(
                     "1600",
