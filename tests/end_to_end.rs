@@ -213,6 +213,93 @@ async fn a_long_scan_moves_to_the_bulk_lane_is_split_and_joined() {
     assert_eq!(health["bulk_queue"]["in_flight"], 0, "{health}");
 }
 
+/// A bookkeeper corrects one proposal; the next invoice of that supplier is proposed the
+/// corrected way at once, and the audit trail keeps both versions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_correction_teaches_the_suppliers_next_invoice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 1, &[]);
+    let client = reqwest::Client::new();
+    let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
+    let (_, first) = upload(&client, &url, &[("first.pdf", pdf.clone())]).await;
+    let first_id = first["documents"][0]["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&client, &url, &first_id, Duration::from_secs(60)).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let accounts = |doc: &Value| -> Vec<String> {
+        doc["proposal"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| line["account"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(accounts(&done).contains(&"4000".to_owned()), "{done}");
+
+    let review = |id: &str, body: Value| {
+        let client = client.clone();
+        let url = format!("{url}/v1/documents/{id}/review");
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, corrected) = review(
+        &first_id,
+        serde_json::json!({"action": "correct", "author": "anna", "expense_account": "4930"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{corrected}");
+    assert_eq!(corrected["version"], 2);
+    assert_eq!(corrected["learned"], true);
+    assert!(corrected["proposal"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|line| line["account"] == "4930"));
+    assert_balanced(&corrected["proposal"]);
+
+    let (_, second) = upload(&client, &url, &[("second.pdf", pdf)]).await;
+    let second_id = second["documents"][0]["id"].as_str().unwrap().to_owned();
+    let learned = wait_final(&client, &url, &second_id, Duration::from_secs(60)).await;
+    assert_eq!(learned["status"], "done", "{learned}");
+    let learned_accounts = accounts(&learned);
+    assert!(learned_accounts.contains(&"4930".to_owned()), "{learned}");
+    assert!(!learned_accounts.contains(&"4000".to_owned()), "{learned}");
+    assert_balanced(&learned["proposal"]);
+
+    let (status, accepted) = review(&second_id, serde_json::json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, accepted["version"].as_u64()),
+        (200, Some(2)),
+        "{accepted}"
+    );
+    let (status, unbalanced) = review(
+        &second_id,
+        serde_json::json!({"action": "correct", "lines": [
+            {"account": "4930", "description": "x", "debit": "10.00", "credit": "0", "vat_code": null},
+            {"account": "1600", "description": "x", "debit": "0", "credit": "9.99", "vat_code": null}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{unbalanced}");
+    assert_eq!(unbalanced["error"]["code"], "review.unbalanced");
+    let (status, missing) = review(
+        &DocumentId::new().to_string(),
+        serde_json::json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(
+        (status, missing["error"]["code"].as_str()),
+        (404, Some("document.not_found"))
+    );
+    let (status, nothing) = review(&first_id, serde_json::json!({"action": "correct"})).await;
+    assert_eq!(
+        (status, nothing["error"]["code"].as_str()),
+        (422, Some("review.nothing_to_correct"))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_specific_json_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod lanes;
 pub mod ocr;
 pub mod process;
+pub mod review;
 pub mod view;
 pub mod worker;
 

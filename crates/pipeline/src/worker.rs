@@ -12,6 +12,7 @@ use crate::process::{finish_split_scan, ocr_with_runner, LongScans};
 use crate::process::{
     process_document_with, DocumentResult, JobFailure, PdfTextRunner, ProcessOptions,
 };
+use crate::review::{apply_supplier_memory, supplier_memory_for};
 use crate::Backends;
 use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
@@ -306,9 +307,12 @@ async fn handle_job(
         tokio::time::sleep(config.pause_before_processing).await;
     }
     let outcome = match run_job(backends, config, lane, job).await {
-        Ok(result) => store_result(backends, job.document_id, &result)
-            .await
-            .map(|()| result),
+        Ok(mut result) => {
+            apply_learned(backends, config, job.document_id, &mut result).await;
+            store_result(backends, job.document_id, &result)
+                .await
+                .map(|()| result)
+        }
         Err(failure) => Err(failure),
     };
     heartbeat.abort();
@@ -388,6 +392,36 @@ async fn run_job(
                 format!("processing panicked: {join_error}"),
             ))
         })
+}
+
+/// Book the supplier the way reviews taught (see [`crate::review`]). The memory is a hint: if
+/// it cannot be read, the proposal stands as computed.
+async fn apply_learned(
+    backends: &Backends,
+    config: &WorkerConfig,
+    document_id: DocumentId,
+    result: &mut DocumentResult,
+) {
+    let administration = match backends.records.document(document_id).await {
+        Ok(Some(record)) => record.document.administration_id,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the document's administration; no supplier memory");
+            return;
+        }
+    };
+    match supplier_memory_for(backends, administration, &result.invoice).await {
+        Ok(Some(memory)) => {
+            if apply_supplier_memory(&mut result.proposal, &config.chart, &memory) {
+                tracing::info!(
+                    times_confirmed = memory.times_confirmed,
+                    "booked on the supplier's account as reviews taught"
+                );
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "could not read the supplier memory"),
+    }
 }
 
 /// The uploaded file a job names.
@@ -597,7 +631,8 @@ async fn run_part(
         })?;
         parts.push(reading);
     }
-    let result = finish_split_scan(&parts, &config.chart);
+    let mut result = finish_split_scan(&parts, &config.chart);
+    apply_learned(backends, config, job.document_id, &mut result).await;
     store_result(backends, job.document_id, &result).await?;
     Ok(true)
 }

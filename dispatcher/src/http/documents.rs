@@ -116,6 +116,38 @@ pub async fn get_document(
         .ok_or_else(|| ApiError::not_found("document.not_found", format!("no document {id}")))
 }
 
+/// `POST /v1/documents/{id}/review`: accept or correct the proposal (see
+/// `stapel_pipeline::review`). Answers the new proposal version.
+pub async fn review_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<stapel_pipeline::review::ReviewResult>, ApiError> {
+    use stapel_pipeline::review::{ReviewError, ReviewRequest};
+    let id: DocumentId = id.parse().map_err(|_| {
+        ApiError::bad_request("request.invalid_id", format!("{id:?} is not a document id"))
+    })?;
+    let request: ReviewRequest = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::bad_request(
+            "request.invalid_json",
+            format!("the review is not valid: {error}"),
+        )
+    })?;
+    let chart = stapel_booking::ChartOfAccounts::generic();
+    stapel_pipeline::review::review_document(&state.backends, &chart, id, &request)
+        .await
+        .map(Json)
+        .map_err(|error| {
+            let status = match &error {
+                ReviewError::NotFound(_) => StatusCode::NOT_FOUND,
+                ReviewError::NotReviewable(_) => StatusCode::CONFLICT,
+                ReviewError::Records(records) => return ApiError::internal(records),
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            ApiError::new(status, error.code(), error.to_string())
+        })
+}
+
 /// `GET /v1/batches/{id}`.
 pub async fn get_batch(
     State(state): State<AppState>,

@@ -28,6 +28,15 @@ impl ApiError {
         }
     }
 
+    /// Any status with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A 404.
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self {

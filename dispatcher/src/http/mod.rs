@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router {
             post(documents::upload).layer(DefaultBodyLimit::max(body_limit)),
         )
         .route("/v1/documents/{id}", get(documents::get_document))
+        .route(
+            "/v1/documents/{id}/review",
+            post(documents::review_document),
+        )
         .route("/v1/batches/{id}", get(documents::get_batch))
         .fallback(error::not_found)
         .layer(TraceLayer::new_for_http())
