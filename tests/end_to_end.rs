@@ -267,6 +267,13 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
     assert!(learned_accounts.contains(&"4930".to_owned()), "{learned}");
     assert!(!learned_accounts.contains(&"4000".to_owned()), "{learned}");
     assert_balanced(&learned["proposal"]);
+    // The same file again: flagged as a duplicate, not silently booked twice.
+    assert_eq!(learned["proposal"]["needs_review"], true, "{learned}");
+    let reasons = learned["proposal"]["reasons"].to_string();
+    assert!(
+        reasons.contains("Possible duplicate") && reasons.contains(&first_id),
+        "{reasons}"
+    );
 
     let (status, accepted) = review(&second_id, serde_json::json!({"action": "accept"})).await;
     assert_eq!(
@@ -298,6 +305,49 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
         (status, nothing["error"]["code"].as_str()),
         (422, Some("review.nothing_to_correct"))
     );
+
+    // Exports of the reviewed entries: deterministic bytes, in three formats.
+    let export = |query: &str| {
+        let client = client.clone();
+        let url = format!("{url}/v1/exports?{query}");
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.bytes().await.unwrap().to_vec(),
+            )
+        }
+    };
+    let (status, csv) = export("from=2026-11-01&to=2026-11-30").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&csv));
+    let csv_text = String::from_utf8(csv.clone()).unwrap();
+    assert!(
+        csv_text.contains("4930") && csv_text.contains("2026-0312"),
+        "{csv_text}"
+    );
+    assert_eq!(
+        export("from=2026-11-01&to=2026-11-30").await.1,
+        csv,
+        "same input, same bytes"
+    );
+    let (status, json) = export("from=2026-11-01&to=2026-11-30&format=json").await;
+    assert_eq!(status, 200);
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["entries"].as_array().unwrap().len(), 2, "{json}");
+    let (status, datev) =
+        export("from=2026-11-01&to=2026-11-30&format=datev&consultant=1001&client=1").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&datev));
+    assert!(
+        datev.starts_with(b"\"EXTF\";700;21;"),
+        "{}",
+        String::from_utf8_lossy(&datev)
+    );
+    let (status, _) = export("from=2026-11-01&to=2026-11-30&format=datev").await;
+    assert_eq!(status, 400);
+    let (status, outside) = export("from=2025-01-01&to=2025-01-31&format=json").await;
+    assert_eq!(status, 200);
+    let outside: Value = serde_json::from_slice(&outside).unwrap();
+    assert_eq!(outside["entries"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

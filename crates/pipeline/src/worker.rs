@@ -402,14 +402,16 @@ async fn apply_learned(
     document_id: DocumentId,
     result: &mut DocumentResult,
 ) {
-    let administration = match backends.records.document(document_id).await {
-        Ok(Some(record)) => record.document.administration_id,
+    let record = match backends.records.document(document_id).await {
+        Ok(Some(record)) => record,
         Ok(None) => return,
         Err(error) => {
             tracing::warn!(%error, "could not read the document's administration; no supplier memory");
             return;
         }
     };
+    let administration = record.document.administration_id;
+    flag_duplicates(backends, &record, result).await;
     match supplier_memory_for(backends, administration, &result.invoice).await {
         Ok(Some(memory)) => {
             if apply_supplier_memory(&mut result.proposal, &config.chart, &memory) {
@@ -421,6 +423,55 @@ async fn apply_learned(
         }
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "could not read the supplier memory"),
+    }
+}
+
+/// Flag a document that repeats another: the same file (content hash) in the tenant, or the
+/// same invoice (supplier and number) in the administration, whatever the file format (a PDF
+/// and its e-invoice twin). The proposal is kept but needs review, so it is not booked twice.
+async fn flag_duplicates(
+    backends: &Backends,
+    record: &stapel_records::DocumentRecord,
+    result: &mut DocumentResult,
+) {
+    let id = record.document.id;
+    let mut earlier: Vec<(DocumentId, &'static str)> = Vec::new();
+    match backends
+        .records
+        .documents_with_content(&record.document.tenant, &record.document.content_sha256)
+        .await
+    {
+        Ok(ids) => earlier.extend(
+            ids.into_iter()
+                .filter(|other| *other != id)
+                .map(|other| (other, "the same file")),
+        ),
+        Err(error) => tracing::warn!(%error, "could not look for duplicate files"),
+    }
+    if let (Some(key), Some(number)) = (
+        result.invoice.supplier_key(),
+        result.invoice.invoice_number.as_deref(),
+    ) {
+        match backends
+            .records
+            .duplicates(record.document.administration_id, &key, number)
+            .await
+        {
+            Ok(ids) => {
+                for other in ids {
+                    if other != id && !earlier.iter().any(|(seen, _)| *seen == other) {
+                        earlier.push((other, "the same supplier and invoice number"));
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not look for duplicate invoices"),
+        }
+    }
+    for (other, why) in earlier {
+        result.proposal.needs_review = true;
+        result.proposal.reasons.push(format!(
+            "Possible duplicate of document {other} ({why}): check it is not booked twice."
+        ));
     }
 }
 

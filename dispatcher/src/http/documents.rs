@@ -148,6 +148,101 @@ pub async fn review_document(
         })
 }
 
+/// Query of `GET /v1/exports`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportQuery {
+    /// First issue date, `YYYY-MM-DD`.
+    from: chrono::NaiveDate,
+    /// Last issue date, inclusive.
+    to: chrono::NaiveDate,
+    /// `csv` (default), `json` or `datev`.
+    #[serde(default)]
+    format: Option<String>,
+    /// DATEV Beraternummer (required for `datev`).
+    consultant: Option<u32>,
+    /// DATEV Mandantennummer (required for `datev`).
+    client: Option<u32>,
+}
+
+/// `GET /v1/exports?from=&to=&format=csv|json|datev`: the reviewed entries of the period.
+/// Deterministic: the same reviews give the same bytes (DATEV's "created at" is the period's
+/// last day, not the clock).
+pub async fn export(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use stapel_booking::export::{to_csv, to_datev, to_json, DatevSettings};
+    if query.from > query.to {
+        return Err(ApiError::bad_request(
+            "export.invalid_period",
+            "`from` is after `to`",
+        ));
+    }
+    let entries = stapel_pipeline::export::reviewed_entries(
+        &state.backends,
+        state.target.administration,
+        query.from,
+        query.to,
+    )
+    .await
+    .map_err(|error| ApiError::internal(&error))?;
+    let invalid = |error: stapel_booking::export::ExportError| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "export.invalid",
+            error.to_string(),
+        )
+    };
+    let chart = stapel_booking::ChartOfAccounts::generic();
+    let (content_type, body): (&str, Vec<u8>) = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => (
+            "text/csv; charset=utf-8",
+            to_csv(&entries).map_err(invalid)?.into_bytes(),
+        ),
+        "json" => (
+            "application/json",
+            to_json(&entries).map_err(invalid)?.into_bytes(),
+        ),
+        "datev" => {
+            let (Some(consultant), Some(client)) = (query.consultant, query.client) else {
+                return Err(ApiError::bad_request(
+                    "export.datev_numbers_missing",
+                    "a DATEV export needs `consultant` (Beraternummer) and `client` (Mandantennummer)",
+                ));
+            };
+            let settings = DatevSettings {
+                consultant_number: consultant,
+                client_number: client,
+                fiscal_year_start: chrono::NaiveDate::from_ymd_opt(
+                    chrono::Datelike::year(&query.from),
+                    1,
+                    1,
+                )
+                .unwrap_or(query.from),
+                account_length: 4,
+                period_start: query.from,
+                period_end: query.to,
+                description: "stapel".to_owned(),
+                created_at: query.to.and_hms_opt(0, 0, 0).unwrap_or_default(),
+                chart_code: None,
+                currency: "EUR".to_owned(),
+            };
+            (
+                "text/csv; charset=windows-1252",
+                to_datev(&entries, &chart, &settings).map_err(invalid)?,
+            )
+        }
+        other => {
+            return Err(ApiError::bad_request(
+                "export.unknown_format",
+                format!("{other:?} is not csv, json or datev"),
+            ))
+        }
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
 /// `GET /v1/batches/{id}`.
 pub async fn get_batch(
     State(state): State<AppState>,

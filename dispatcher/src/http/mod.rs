@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
             post(documents::review_document),
         )
         .route("/v1/batches/{id}", get(documents::get_batch))
+        .route("/v1/exports", get(documents::export))
         .fallback(error::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
