@@ -13,12 +13,12 @@
 
 use crate::ocr::{self, OcrReading, PageSelection};
 use serde::{Deserialize, Serialize};
-use stapel_booking::{propose_booking, ChartOfAccounts};
+use stapel_booking::{propose_booking, propose_booking_with_text, ChartOfAccounts};
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
 use stapel_einvoice::{read_einvoice_xml, read_hybrid_pdf, EInvoice, HybridPdfLimits, XmlLimits};
 use stapel_extract::{
     extract_pdf_text, extract_pdf_text_isolated, parse_pdf_text, ExtractError, IsolationError,
-    IsolationLimits, PdfLimits,
+    IsolationLimits, PdfLimits, PdfText,
 };
 use std::path::PathBuf;
 
@@ -125,6 +125,18 @@ fn propose(invoice: ExtractedInvoice, chart: &ChartOfAccounts) -> DocumentResult
     DocumentResult { invoice, proposal }
 }
 
+/// Propose with the document's text at hand, so reverse-charge notices printed anywhere on the
+/// page ("BTW verlegd", "Steuerschuldnerschaft des Leistungsempfängers") are found.
+fn propose_with_text(
+    invoice: ExtractedInvoice,
+    chart: &ChartOfAccounts,
+    text: &PdfText,
+) -> DocumentResult {
+    let proposal = propose_booking_with_text(&invoice, chart, &text.full_text());
+    debug_assert!(proposal.is_balanced());
+    DocumentResult { invoice, proposal }
+}
+
 fn extract_failure(error: ExtractError) -> JobFailure {
     let retryable = matches!(error, ExtractError::Isolation(IsolationError::Spawn { .. }));
     let info = error.to_error_info();
@@ -208,7 +220,11 @@ pub fn process_document_with(
         }
         DocumentFormat::Image => {
             let reading = read_by_ocr(bytes, runner, options)?;
-            return Ok(propose(invoice_from_ocr(&reading), chart));
+            return Ok(propose_with_text(
+                invoice_from_ocr(&reading),
+                chart,
+                &reading.text,
+            ));
         }
         DocumentFormat::Unsupported => {
             let detail = match stapel_ocr::detect_format(bytes) {
@@ -253,7 +269,11 @@ pub fn process_document_with(
         Err(ExtractError::NoTextLayer { reason }) => {
             tracing::info!(%reason, "no usable text layer; reading the pages by OCR");
             let reading = read_by_ocr(bytes, runner, options)?;
-            return Ok(propose(invoice_from_ocr(&reading), chart));
+            return Ok(propose_with_text(
+                invoice_from_ocr(&reading),
+                chart,
+                &reading.text,
+            ));
         }
         Err(error) => return Err(extract_failure(error)),
     };
@@ -270,7 +290,7 @@ pub fn process_document_with(
                     reconciled = totals_reconcile(&merged),
                     "cross-checked the text layer against OCR of the rendered pages"
                 );
-                return Ok(propose(merged, chart));
+                return Ok(propose_with_text(merged, chart, &text));
             }
             Err(failure) => tracing::warn!(
                 code = %failure.error.code,
@@ -279,7 +299,7 @@ pub fn process_document_with(
             ),
         }
     }
-    Ok(propose(invoice, chart))
+    Ok(propose_with_text(invoice, chart, &text))
 }
 
 /// Confidence at or above which totals count as reconciled (net + VAT = gross was checked).
@@ -341,7 +361,8 @@ pub fn ocr_with_runner(
 
 /// Finish a scan that was read in parts: join the parts' readings in page order and propose.
 pub fn finish_split_scan(parts: &[OcrReading], chart: &ChartOfAccounts) -> DocumentResult {
-    propose(invoice_from_ocr(&OcrReading::join(parts)), chart)
+    let reading = OcrReading::join(parts);
+    propose_with_text(invoice_from_ocr(&reading), chart, &reading.text)
 }
 
 /// The fields of an OCR reading. Field confidence is capped by how sure Tesseract was of the
