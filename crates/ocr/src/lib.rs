@@ -79,6 +79,7 @@
 
 mod engine;
 mod error;
+mod fixtures;
 mod format;
 mod images;
 mod language;
@@ -90,6 +91,7 @@ mod raster;
 
 pub use engine::{LanguagePolicy, OcrConfig, OcrEngine, PageSegmentation};
 pub use error::OcrError;
+pub use fixtures::scanned_pdf;
 pub use format::{detect_format, InputFormat};
 pub use images::ImageLimits;
 pub use language::{detect_language, Language};
