@@ -165,7 +165,9 @@ fn parse_options() -> Result<Options, Box<dyn std::error::Error>> {
             }
             "--clean" => clean = true,
             "--dump" => dump = Some(PathBuf::from(arguments.next().ok_or("--dump needs a dir")?)),
-            _ if dir.is_none() && !argument.starts_with("--") => dir = Some(PathBuf::from(argument)),
+            _ if dir.is_none() && !argument.starts_with("--") => {
+                dir = Some(PathBuf::from(argument))
+            }
             _ => return Err(format!("unexpected argument {argument}").into()),
         }
     }
@@ -267,7 +269,11 @@ fn read_document(
     let mut fields = compare(&invoice, &truth);
     mark_unprinted(
         &mut fields,
-        &format!("{}\n{}", text.pages.join("\n"), text.layout_pages.join("\n")),
+        &format!(
+            "{}\n{}",
+            text.pages.join("\n"),
+            text.layout_pages.join("\n")
+        ),
     );
     for (field, result) in fields.iter_mut() {
         let key = if field.starts_with("lines") {
