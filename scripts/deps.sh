@@ -5,8 +5,8 @@
 #                        library), and Tesseract for OCR: the library and headers, libclang for
 #                        the binding's generated code, the language data of the six languages
 #                        stapel reads, and orientation detection.
-#   install_test_deps    the build deps, plus PostgreSQL server binaries for the records tests
-#                        and python3-venv for moto.
+#   install_test_deps    the build deps, plus PostgreSQL server binaries for the records tests,
+#                        python3-venv for moto and chromium for the browser test.
 
 apt_install() {
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -46,6 +46,8 @@ install_test_deps() {
   missing=$(missing_build_deps | tr '\n' ' ')
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${STAPEL_PG_BIN:-}" ] || missing="$missing postgresql"
   python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$missing python3-venv"
+  # The browser test (tests/browser.rs) drives Debian's chromium headless.
+  [ -x /usr/bin/chromium ] || [ -n "${STAPEL_CHROMIUM:-}" ] || missing="$missing chromium"
   if [ -n "${missing// /}" ]; then
     # shellcheck disable=SC2086 # one package name per word
     apt_install $missing

@@ -105,7 +105,12 @@ async fn uploads_become_proposals_through_s3_and_sqs(db: Db) {
     let (_server, url) = serve(&db, dir.path(), &flags);
     let _first = worker(&db, dir.path(), &flags);
     let _second = worker(&db, dir.path(), &flags);
-    let client = reqwest::Client::new();
+    let client = support::client_with_key(&support::create_key_with(
+        dispatcher(&db),
+        dir.path(),
+        "e2e",
+        &flags,
+    ));
 
     let (status, health) = get(&client, &format!("{url}/healthz")).await;
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
@@ -154,7 +159,12 @@ async fn a_killed_workers_job_is_redelivered_through_sqs(db: Db) {
     let flags = set_up_backends(&db);
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(&db, dir.path(), &flags);
-    let client = reqwest::Client::new();
+    let client = support::client_with_key(&support::create_key_with(
+        dispatcher(&db),
+        dir.path(),
+        "e2e",
+        &flags,
+    ));
     let pdf = std::fs::read(sample("de_rechnung.pdf")).unwrap();
     let (status, accepted) = upload(&client, &url, &[("de_rechnung.pdf", pdf)]).await;
     assert_eq!(status, 202, "{accepted}");

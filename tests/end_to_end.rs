@@ -19,7 +19,7 @@ async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
     let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve_with(db.command(), dir.path(), 1, &[]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
 
     let (status, health) = get(&client, &format!("{url}/healthz")).await;
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
@@ -92,7 +92,7 @@ async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
 async fn scans_are_read_by_ocr() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(dir.path(), 1, &[]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
     let expected: Value =
         serde_json::from_slice(&std::fs::read(sample("de_rechnung.expected.json")).unwrap())
             .unwrap();
@@ -179,7 +179,7 @@ async fn scans_are_read_by_ocr() {
 async fn a_long_scan_moves_to_the_bulk_lane_is_split_and_joined() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(dir.path(), 2, &["--scan-part-pages", "2"]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
     let expected: Value =
         serde_json::from_slice(&std::fs::read(sample("de_rechnung.expected.json")).unwrap())
             .unwrap();
@@ -219,7 +219,7 @@ async fn a_long_scan_moves_to_the_bulk_lane_is_split_and_joined() {
 async fn one_correction_teaches_the_suppliers_next_invoice() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(dir.path(), 1, &[]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
     let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
     let (_, first) = upload(&client, &url, &[("first.pdf", pdf.clone())]).await;
     let first_id = first["documents"][0]["id"].as_str().unwrap().to_owned();
@@ -234,6 +234,14 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
             .collect()
     };
     assert!(accounts(&done).contains(&"4000".to_owned()), "{done}");
+    // Nobody has reviewed this supplier yet: its first proposal asks for a look.
+    assert_eq!(done["proposal"]["needs_review"], true, "{done}");
+    assert!(
+        done["proposal"]["reasons"]
+            .to_string()
+            .contains("New supplier"),
+        "{done}"
+    );
 
     let review = |id: &str, body: Value| {
         let client = client.clone();
@@ -244,12 +252,21 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
             (status, response.json::<Value>().await.unwrap())
         }
     };
+    // One correction: another expense account, the firm's own VAT code for this supplier (say,
+    // partly non-deductible), a cost centre and 30 days' payment terms.
     let (status, corrected) = review(
         &first_id,
-        serde_json::json!({"action": "correct", "author": "anna", "expense_account": "4930"}),
+        serde_json::json!({"action": "correct", "author": "anna", "expense_account": "4930",
+            "vat_code": "VAT-21-ND", "cost_centre": "KST-7", "payment_terms_days": 30}),
     )
     .await;
     assert_eq!(status, 200, "{corrected}");
+    assert_eq!(corrected["proposal"]["cost_centre"], "KST-7", "{corrected}");
+    // The invoice prints its due date, which wins over the terms.
+    assert_eq!(
+        corrected["proposal"]["due_date"], "2026-12-05",
+        "{corrected}"
+    );
     assert_eq!(corrected["version"], 2);
     assert_eq!(corrected["learned"], true);
     assert!(corrected["proposal"]["lines"]
@@ -267,12 +284,79 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
     assert!(learned_accounts.contains(&"4930".to_owned()), "{learned}");
     assert!(!learned_accounts.contains(&"4000".to_owned()), "{learned}");
     assert_balanced(&learned["proposal"]);
+    let vat_codes = |doc: &Value| -> Vec<String> {
+        doc["proposal"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|line| line["vat_code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(vat_codes(&learned), ["VAT-21-ND"], "{learned}");
+    assert_eq!(learned["proposal"]["cost_centre"], "KST-7", "{learned}");
+    let learned_reasons = learned["proposal"]["reasons"].to_string();
+    assert!(
+        !learned_reasons.contains("New supplier"),
+        "{learned_reasons}"
+    );
+    // The learned code differs from what the document's rate gives, so the entry says so.
+    assert!(learned_reasons.contains("VAT-21-ND"), "{learned_reasons}");
     // The same file again: flagged as a duplicate, not silently booked twice.
     assert_eq!(learned["proposal"]["needs_review"], true, "{learned}");
     let reasons = learned["proposal"]["reasons"].to_string();
     assert!(
         reasons.contains("Possible duplicate") && reasons.contains(&first_id),
         "{reasons}"
+    );
+
+    // The invoice's e-invoice twin (same supplier, number and amount; no due date printed):
+    // booked the learned way, due 30 days after its issue date, and flagged as a duplicate of
+    // the PDF across formats. A re-issue under the same number with another amount is flagged
+    // with its own reason.
+    let (_, twins) = upload(
+        &client,
+        &url,
+        &[
+            (
+                "twin.xml",
+                ubl_invoice("2026-0312", "709.35", "148.96", "858.31"),
+            ),
+            (
+                "reissue.xml",
+                ubl_invoice("2026-0312", "743.80", "156.20", "900.00"),
+            ),
+        ],
+    )
+    .await;
+    let twin_id = twins["documents"][0]["id"].as_str().unwrap().to_owned();
+    let twin = wait_final(&client, &url, &twin_id, Duration::from_secs(60)).await;
+    assert_eq!(twin["status"], "done", "{twin}");
+    assert_eq!(twin["invoice"]["source"], "ubl", "{twin}");
+    assert!(accounts(&twin).contains(&"4930".to_owned()), "{twin}");
+    assert_eq!(vat_codes(&twin), ["VAT-21-ND"], "{twin}");
+    assert_eq!(twin["proposal"]["cost_centre"], "KST-7", "{twin}");
+    assert_eq!(twin["proposal"]["due_date"], "2026-12-21", "{twin}");
+    let twin_reasons = twin["proposal"]["reasons"].to_string();
+    assert!(
+        twin_reasons.contains(&format!(
+            "Possible duplicate of document {first_id} (the same supplier, invoice number and \
+             amount)"
+        )),
+        "{twin_reasons}"
+    );
+    let reissue_id = twins["documents"][1]["id"].as_str().unwrap().to_owned();
+    let reissue = wait_final(&client, &url, &reissue_id, Duration::from_secs(60)).await;
+    let reissue_reasons = reissue["proposal"]["reasons"].to_string();
+    assert!(
+        reissue_reasons.contains(&format!(
+            "Document {first_id} has the same supplier and invoice number (2026-0312) but a \
+             different gross amount (858.31, this one 900.00)"
+        )),
+        "{reissue_reasons}"
+    );
+    assert!(
+        !reissue_reasons.contains(&format!("Possible duplicate of document {first_id}")),
+        "{reissue_reasons}"
     );
 
     let (status, accepted) = review(&second_id, serde_json::json!({"action": "accept"})).await;
@@ -334,6 +418,7 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
     assert_eq!(status, 200);
     let json: Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["entries"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(json["entries"][0]["cost_centre"], "KST-7", "{json}");
     let (status, datev) =
         export("from=2026-11-01&to=2026-11-30&format=datev&consultant=1001&client=1").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&datev));
@@ -350,11 +435,215 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
     assert_eq!(outside["entries"].as_array().unwrap().len(), 0);
 }
 
+/// A one-rate UBL invoice from the supplier of `nl_factuur.pdf`, without a due date.
+fn ubl_invoice(number: &str, net: &str, vat: &str, gross: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+  <cbc:ID>{number}</cbc:ID>
+  <cbc:IssueDate>2026-11-21</cbc:IssueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:AccountingSupplierParty><cac:Party>
+    <cac:PartyTaxScheme><cbc:CompanyID>NL812345678B01</cbc:CompanyID>
+      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Drukkerij Van der Meulen B.V.</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty><cac:Party>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij De Korenschoof</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingCustomerParty>
+  <cac:TaxTotal>
+    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+    <cac:TaxSubtotal>
+      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
+      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
+    </cac:TaxSubtotal>
+  </cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
+    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
+  </cac:LegalMonetaryTotal>
+  <cac:InvoiceLine>
+    <cbc:ID>1</cbc:ID>
+    <cbc:InvoicedQuantity unitCode="EA">1</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cac:Item><cbc:Name>Drukwerk folders</cbc:Name>
+      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
+  </cac:InvoiceLine>
+</Invoice>
+"#
+    )
+    .into_bytes()
+}
+
+/// A firm's own chart (SKR04 with its own expense account), kept in `STAPEL_CHARTS_DIR`.
+const KANZLEI_SKR04: &str = r#"
+name = "Kanzlei SKR04"
+country = "DE"
+currency = "EUR"
+[expense]
+number = "6815"
+name = "Bürobedarf"
+[input_vat]
+number = "1406"
+name = "Abziehbare Vorsteuer 19 %"
+[accounts_payable]
+number = "3300"
+name = "Verbindlichkeiten aus Lieferungen und Leistungen"
+"#;
+
+/// Each administration books on its own chart: one named at upload on SKR03 gets SKR03's
+/// accounts, one on a firm's own chart file gets that file's, a chart that is gone fails the
+/// document with a clear error, and a DATEV export of the SKR03 administration says SKR03.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administration_books_on_its_own_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = tempfile::tempdir().unwrap();
+    let own_chart = charts.path().join("kanzlei-skr04.toml");
+    std::fs::write(&own_chart, KANZLEI_SKR04).unwrap();
+    let mut command = std::process::Command::new(support::DISPATCHER);
+    command.env("STAPEL_CHARTS_DIR", charts.path());
+    let (_server, url) = serve_with(command, dir.path(), 1, &[]);
+    let client = support::local_client(dir.path());
+    let pdf = std::fs::read(sample("de_rechnung.pdf")).unwrap();
+    let upload_to = |fields: &[(&'static str, &'static str)]| {
+        let mut form = Form::new().part("file", Part::bytes(pdf.clone()).file_name("re.pdf"));
+        for (name, value) in fields {
+            form = form.text(*name, *value);
+        }
+        let request = client.post(format!("{url}/v1/documents")).multipart(form);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let lines = |doc: &Value| -> Vec<(String, Option<String>)> {
+        doc["proposal"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| {
+                (
+                    line["account"].as_str().unwrap().to_owned(),
+                    line["vat_code"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+
+    let (status, accepted) = upload_to(&[
+        ("administration", "Müller Kunde"),
+        ("chart", "de-skr03"),
+        ("country", "DE"),
+    ])
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+    let skr03 = wait_final(&client, &url, &id, Duration::from_secs(60)).await;
+    assert_eq!(skr03["status"], "done", "{skr03}");
+    assert_eq!(
+        lines(&skr03),
+        [
+            ("4900".to_owned(), None),
+            ("1576".to_owned(), Some("DE-19".to_owned())),
+            ("1600".to_owned(), None),
+        ],
+        "{skr03}"
+    );
+    assert_balanced(&skr03["proposal"]);
+
+    let (status, accepted) = upload_to(&[
+        ("administration", "Kanzlei Kunde"),
+        ("chart", "kanzlei-skr04"),
+    ])
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+    let own = wait_final(&client, &url, &id, Duration::from_secs(60)).await;
+    assert_eq!(
+        lines(&own)
+            .into_iter()
+            .map(|(account, _)| account)
+            .collect::<Vec<_>>(),
+        ["6815", "1406", "3300"],
+        "{own}"
+    );
+
+    // Refused at upload: an unknown chart, and another chart for an existing administration.
+    let (status, body) = upload_to(&[("administration", "Neu"), ("chart", "de-skr99")]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("booking.unknown_chart")),
+        "{body}"
+    );
+    let (status, body) =
+        upload_to(&[("administration", "Müller Kunde"), ("chart", "nl-rgs")]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("administration.conflict")),
+        "{body}"
+    );
+
+    // The firm's chart file is removed: the next document of that administration fails with
+    // the reason on it, rather than being booked on some other chart.
+    std::fs::remove_file(&own_chart).unwrap();
+    let (status, accepted) = upload_to(&[("administration", "Kanzlei Kunde")]).await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+    let failed = wait_final(&client, &url, &id, Duration::from_secs(60)).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], "booking.unknown_chart", "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("kanzlei-skr04"),
+        "{failed}"
+    );
+
+    // The SKR03 administration's DATEV export names SKR03 and books on its accounts.
+    let skr03_id = skr03["id"].as_str().unwrap();
+    let response = client
+        .post(format!("{url}/v1/documents/{skr03_id}/review"))
+        .json(&serde_json::json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = client
+        .get(format!(
+            "{url}/v1/exports?from=2026-11-01&to=2026-11-30&format=datev&consultant=1001\
+             &client=1&administration=M%C3%BCller%20Kunde"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let datev = response.bytes().await.unwrap();
+    // Windows-1252; the fields checked here are ASCII.
+    let text = String::from_utf8_lossy(&datev);
+    let rows: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(rows[0].split(';').nth(26), Some("\"03\""), "{text}");
+    let record: Vec<&str> = rows[2].split(';').collect();
+    assert_eq!(record.len(), 125, "{text}");
+    assert_eq!((record[6], record[7]), ("4900", "1600"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_specific_json_errors() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(dir.path(), 0, &["--max-file-bytes", "1000"]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
 
     let (status, body) = get(
         &client,
@@ -431,13 +720,235 @@ async fn bad_requests_get_specific_json_errors() {
     );
 }
 
+/// Without a valid key the API answers 401 (with `WWW-Authenticate`), and a revoked key stops
+/// working at once; the health check stays open for load balancers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_valid_key_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &[]);
+    let anonymous = reqwest::Client::new();
+    let document = format!("{url}/v1/documents/{}", DocumentId::new());
+
+    let response = anonymous.get(&document).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "auth.missing");
+    let (status, body) = upload(&anonymous, &url, &[("a.pdf", b"%PDF-1.4".to_vec())]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("auth.missing"))
+    );
+
+    let wrong = support::client_with_key("stapel_0000");
+    let (status, body) = get(&wrong, &document).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("auth.invalid_key"))
+    );
+    let response = anonymous
+        .get(&document)
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+
+    let (status, _) = get(&anonymous, &format!("{url}/healthz")).await;
+    assert_eq!(status, 200);
+
+    // A key created on the command line works until it is revoked.
+    let output = std::process::Command::new(support::DISPATCHER)
+        .args([
+            "api-key",
+            "create",
+            "--tenant",
+            "firm-b",
+            "--name",
+            "laptop",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let id = stderr
+        .split_whitespace()
+        .nth(3)
+        .unwrap_or_else(|| panic!("no key id in {stderr:?}"));
+    let client = support::client_with_key(&key);
+    let (status, body) = get(&client, &document).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("document.not_found"))
+    );
+    let revoked = std::process::Command::new(support::DISPATCHER)
+        .args(["api-key", "revoke", id, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let (status, body) = get(&client, &document).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("auth.invalid_key"))
+    );
+    // Revoking twice is an error, not a silent success.
+    let again = std::process::Command::new(support::DISPATCHER)
+        .args(["api-key", "revoke", id, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
+
+/// Another tenant's documents and batches answer 404, exactly like ids that do not exist, on
+/// every route that takes an id; its own stay reachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenants_ids_answer_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &[]);
+    let owner = support::local_client(dir.path());
+    let stranger = support::client_with_key(&support::create_key(
+        std::process::Command::new(support::DISPATCHER),
+        dir.path(),
+        "other-firm",
+    ));
+
+    let (status, accepted) = upload(&owner, &url, &[("a.pdf", b"%PDF-1.4".to_vec())]).await;
+    assert_eq!(status, 202, "{accepted}");
+    let batch = accepted["batch"].as_str().unwrap().to_owned();
+    let document = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+
+    for path in [
+        format!("/v1/documents/{document}"),
+        format!("/v1/documents/{document}/pages/1"),
+    ] {
+        let (status, body) = get(&stranger, &format!("{url}{path}")).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("document.not_found")),
+            "{path}"
+        );
+    }
+    for path in [
+        format!("/v1/batches/{batch}"),
+        format!("/v1/batches/{batch}/documents"),
+    ] {
+        let (status, body) = get(&stranger, &format!("{url}{path}")).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("batch.not_found")),
+            "{path}"
+        );
+    }
+    let response = stranger
+        .post(format!("{url}/v1/documents/{document}/review"))
+        .json(&serde_json::json!({"action": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    // Nor can a stranger slip files into the batch.
+    let form = Form::new()
+        .text("batch", batch.clone())
+        .part("file", Part::bytes(b"%PDF-1.4".to_vec()).file_name("b.pdf"));
+    let response = stranger
+        .post(format!("{url}/v1/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+
+    // The owner sees its document and batch, and the batch still has one document.
+    let (status, view) = get(&owner, &format!("{url}/v1/documents/{document}")).await;
+    assert_eq!((status, view["status"].as_str()), (200, Some("queued")));
+    let (status, view) = get(&owner, &format!("{url}/v1/batches/{batch}/documents")).await;
+    assert_eq!((status, view["total"].as_u64()), (200, Some(1)), "{view}");
+    assert_eq!(view["document_views"][0]["id"], document.as_str());
+}
+
+/// `dispatcher upload` against a running dispatcher: the key from the environment, `--wait`
+/// with JSON out, and an export file; a wrong key fails with the API's error code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_command_waits_prints_json_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 1, &[]);
+    let export = dir.path().join("export.csv");
+    let files = [sample("nl_factuur.pdf"), sample("en_invoice.pdf")];
+    let output = std::process::Command::new(support::DISPATCHER)
+        .arg("upload")
+        .args(&files)
+        .args([
+            "--url",
+            &url,
+            "--wait",
+            "--json",
+            "--timeout",
+            "120",
+            "--export",
+        ])
+        .arg(&export)
+        .env("STAPEL_API_KEY", support::local_key(dir.path()))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "--json keeps stderr quiet: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    for (doc, file) in docs.iter().zip(&files) {
+        assert_eq!(doc["file"], file.display().to_string());
+        assert_eq!(doc["status"], "done", "{doc}");
+        assert_eq!(doc["batch"], docs[0]["batch"], "one batch");
+    }
+    // Nothing is reviewed yet, so the export holds no entries, but it is written.
+    assert!(export.exists());
+
+    let refused = std::process::Command::new(support::DISPATCHER)
+        .arg("upload")
+        .arg(&files[0])
+        .args(["--url", &url, "--api-key", "stapel_wrong"])
+        .env_remove("STAPEL_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("auth.invalid_key"), "{stderr}");
+}
+
 /// Kill a worker with SIGKILL while it holds a job: the job comes back after its visibility
 /// timeout, a second worker finishes it, nothing is lost and nothing is done twice.
 async fn a_killed_workers_job_is_redelivered_and_finished(db: Db) {
     let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve_with(db.command(), dir.path(), 0, &[]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
     let pdf = std::fs::read(sample("de_rechnung.pdf")).unwrap();
     let (status, accepted) = upload(&client, &url, &[("de_rechnung.pdf", pdf)]).await;
     assert_eq!(status, 202);
@@ -505,7 +1016,7 @@ async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered(db: Db) {
     let db = db.prepare().await;
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve_with(db.command(), dir.path(), 0, &["--max-receives", "2"]);
-    let client = reqwest::Client::new();
+    let client = support::local_client(dir.path());
     let (status, accepted) = upload(
         &client,
         &url,

@@ -2,9 +2,12 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use stapel_dispatcher::http::auth::{create_api_key, AuthState};
 use stapel_dispatcher::http::{router, AppState, UploadLimits};
 use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
-use stapel_dispatcher::process_cmd;
+use stapel_dispatcher::process_cmd::{self, Progress};
+use stapel_dispatcher::scaling::{Autoscaler, ScaleArgs};
+use stapel_dispatcher::upload_cmd;
 use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
     extract_pdf_text_child, init_tracing, ocr_document_child, shutdown_signal, BackendArgs,
@@ -37,14 +40,30 @@ enum Command {
     Serve(ServeArgs),
     /// Process files once: upload, wait for every document, print the results.
     Process(ProcessArgs),
+    /// Upload files to a running dispatcher (local or remote) with progress bars; optionally
+    /// wait for them and export.
+    Upload(UploadArgs),
     /// Run one worker (what the local pool starts).
     Worker(WorkerArgs),
+    /// Create or revoke API keys (keys authenticate a tenant: an accounting firm).
+    #[command(name = "api-key", subcommand)]
+    ApiKey(ApiKeyCommand),
     /// Create the S3 bucket, the SQS queue and its dead-letter queue named by --store and
     /// --queue, for local use against an S3/SQS-compatible endpoint (e.g. moto, LocalStack).
     Setup(BackendArgs),
     /// Internal: parse one PDF from stdin in this isolated process.
     #[command(name = "extract-pdf-text", hide = true)]
     ExtractPdfText,
+    /// Internal: render one PDF page from stdin as PNG, in this isolated process.
+    #[command(name = "render-page", hide = true)]
+    RenderPage {
+        /// The page, 1-based.
+        #[arg(long)]
+        page: u32,
+        /// Resolution.
+        #[arg(long, default_value_t = 110)]
+        dpi: u32,
+    },
     /// Internal: OCR one scan or image from stdin in this isolated process.
     #[command(name = "ocr-document", hide = true)]
     OcrDocument {
@@ -54,6 +73,65 @@ enum Command {
         /// Read only these pages, `FIRST-LAST` (one part of a split scan).
         #[arg(long, value_parser = stapel_worker::parse_page_range)]
         pages: Option<(u32, u32)>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct UploadArgs {
+    /// Files or directories (searched recursively for PDF, XML and image files).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+
+    /// The dispatcher's address.
+    #[arg(long, env = "STAPEL_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+
+    /// The tenant's API key (`dispatcher api-key create`); prefer the environment variable,
+    /// which stays out of the process list.
+    #[arg(long, env = "STAPEL_API_KEY", hide_env_values = true)]
+    api_key: String,
+
+    /// Add the files to this existing batch (its id) instead of a new one.
+    #[arg(long)]
+    batch: Option<String>,
+
+    /// Wait until every document is done or failed, then print the results.
+    #[arg(long)]
+    wait: bool,
+
+    /// After waiting, write the export of the batch's period (reviewed entries) to this file:
+    /// JSON for `.json`, else CSV. Implies --wait.
+    #[arg(long)]
+    export: Option<PathBuf>,
+
+    /// One JSON object per document on stdout, and no progress bars.
+    #[arg(long)]
+    json: bool,
+
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key for a tenant (created too if new) and print it once, on stdout.
+    Create {
+        /// The tenant (accounting firm): letters, digits, `-` and `_`.
+        #[arg(long)]
+        tenant: String,
+        /// A label, to tell keys apart when revoking.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Revoke a key by its id (printed when it was created); it stops working at once.
+    Revoke {
+        /// The key's id.
+        id: uuid::Uuid,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
 }
 
@@ -92,6 +170,10 @@ struct ServeArgs {
     /// Largest request body (all files of one upload), in bytes.
     #[arg(long, env = "STAPEL_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024 * 1024)]
     max_request_bytes: u64,
+
+    /// Autoscaling of the workers (local ones without --workers, or an ECS service).
+    #[command(flatten)]
+    scale: ScaleArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +203,11 @@ fn main() -> ExitCode {
         Command::OcrDocument { max_pages, pages } => {
             return ExitCode::from(ocr_document_child(max_pages, pages) as u8)
         }
+        Command::RenderPage { page, dpi } => {
+            return ExitCode::from(
+                stapel_dispatcher::http::page_image::render_page_child(page, dpi) as u8,
+            )
+        }
         _ => {}
     }
     if matches!(cli.command, Command::Process(_)) && std::env::var_os("STAPEL_LOG").is_none() {
@@ -141,10 +228,12 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
             Command::Process(args) => process(args).await,
             Command::Setup(args) => setup(args).await.map(|()| ExitCode::SUCCESS),
+            Command::ApiKey(command) => api_key(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Upload(args) => upload(args).await,
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::ExtractPdfText | Command::OcrDocument { .. } => {
+            Command::ExtractPdfText | Command::OcrDocument { .. } | Command::RenderPage { .. } => {
                 unreachable!("handled before the runtime starts")
             }
         }
@@ -160,12 +249,67 @@ fn main() -> ExitCode {
 
 /// Start the local pool: this executable's `worker` subcommand, on the same data directory.
 fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
-    let size = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let size = args.workers.unwrap_or_else(cpu_count);
     if size == 0 {
         return Ok(None);
     }
+    start_pool_of_size(args, size).map(Some)
+}
+
+/// Local workers by default: one per CPU.
+fn cpu_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// `serve`'s workers. `--workers N` keeps exactly N local workers (0: none), as before
+/// autoscaling existed; without it the autoscaler keeps between --min-workers and
+/// --max-workers (default: one per CPU) local workers. With --ecs-service it scales that
+/// service instead, and runs local workers only if --workers asks for them.
+async fn start_serve_workers(
+    args: &ServeArgs,
+    backends: &stapel_pipeline::Backends,
+) -> anyhow::Result<(Option<WorkerPool>, Option<Autoscaler>)> {
+    let scale = &args.scale;
+    let interval = Duration::from_secs(scale.scale_interval.max(1));
+    if let (Some(cluster), Some(service)) = (&scale.ecs_cluster, &scale.ecs_service) {
+        let pool = start_pool_if_fixed(&args.pool)?;
+        let aws =
+            stapel_store_aws::AwsConfig::load(&stapel_store_aws::AwsSettings::default()).await;
+        let actuator = stapel_autoscale::EcsActuator::new(
+            aws_sdk_ecs::Client::new(aws.sdk_config()),
+            cluster,
+            service,
+        );
+        tracing::info!(%cluster, %service, "autoscaling the ECS worker service");
+        let policy = scale.policy(DEFAULT_ECS_MAX_WORKERS);
+        let scaler = Autoscaler::spawn(policy, Box::new(actuator), backends.clone(), interval);
+        return Ok((pool, Some(scaler)));
+    }
+    if args.pool.workers.is_some() {
+        return Ok((start_pool_if_fixed(&args.pool)?, None));
+    }
+    let policy = scale.policy(u32::try_from(cpu_count()).unwrap_or(u32::MAX));
+    if policy.max_workers == 0 {
+        return Ok((None, None));
+    }
+    let pool = start_pool_of_size(&args.pool, policy.min_workers as usize)?;
+    let scaler = Autoscaler::spawn(policy, Box::new(pool.handle()), backends.clone(), interval);
+    Ok((Some(pool), Some(scaler)))
+}
+
+/// The fixed-size pool of `--workers N`, if given and not 0.
+fn start_pool_if_fixed(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
+    match args.workers {
+        Some(size) if size > 0 => start_pool_of_size(args, size).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Most ECS worker tasks without --max-workers.
+const DEFAULT_ECS_MAX_WORKERS: u32 = 10;
+
+/// Start `size` local workers (a pool that the autoscaler may resize, from 0 up).
+fn start_pool_of_size(args: &PoolArgs, size: usize) -> anyhow::Result<WorkerPool> {
     let program = std::env::current_exe().context("locating this executable")?;
     // Every backend flag is forwarded: the workers must use exactly this dispatcher's store and
     // queue, also when they were given as flags rather than inherited environment variables.
@@ -177,13 +321,13 @@ fn start_pool(args: &PoolArgs) -> anyhow::Result<Option<WorkerPool>> {
     worker_args.push("--scan-part-pages".into());
     worker_args.push(args.scan_part_pages.to_string().into());
     tracing::info!(size, "starting local worker pool");
-    Ok(Some(WorkerPool::start(PoolConfig {
+    Ok(WorkerPool::start(PoolConfig {
         program,
         args: worker_args,
         env: args.backend.to_env(),
         size,
         stop_grace: Duration::from_secs(60),
-    })))
+    }))
 }
 
 /// `dispatcher setup`: create what --store and --queue name. Idempotent.
@@ -208,7 +352,7 @@ async fn setup(args: BackendArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backends = args.pool.backend.open().await?;
-    let pool = start_pool(&args.pool)?;
+    let (pool, autoscaler) = start_serve_workers(&args, &backends).await?;
     let backends_for_target = backends.clone();
     let state = AppState {
         backends,
@@ -216,8 +360,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_file_bytes: args.pool.max_file_bytes,
             max_request_bytes: args.max_request_bytes,
         },
-        target: default_target(&backends_for_target, TENANT).await?,
+        auth: AuthState::default(),
     };
+    let login = local_login(&args.pool.backend, &backends_for_target).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -225,10 +370,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%address, "dispatcher listening");
     // Tests and scripts read this line to find a port chosen with :0.
     println!("listening on http://{address}");
+    if let Some(login) = login {
+        // On stderr, after the address line: scripts read stdout's first line only, and may
+        // close the pipe after it.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            login.replace("{url}", &format!("http://{address}/"))
+        );
+    }
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP server failed");
+    if let Some(autoscaler) = autoscaler {
+        autoscaler.stop().await;
+    }
     if let Some(pool) = pool {
         pool.shutdown().await;
     }
@@ -240,11 +398,15 @@ async fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let backends = args.pool.backend.open().await?;
     let pool = start_pool(&args.pool)?;
     let outcome = async {
+        // `--json` is for machines: no bars, nothing on stderr but warnings and errors.
+        let progress = if args.json { Progress::Quiet } else { Progress::Terminal };
         let (batch, submitted) =
-            process_cmd::submit_files(&backends, &default_target(&backends, TENANT).await?, &files, args.pool.max_file_bytes).await?;
-        eprintln!("batch {batch}: {} document(s) queued", submitted.len());
+            process_cmd::submit_files(&backends, &default_target(&backends, TENANT).await?, &files, args.pool.max_file_bytes, progress).await?;
+        if !args.json {
+            eprintln!("batch {batch}: {} document(s) queued", submitted.len());
+        }
         tokio::select! {
-            waited = process_cmd::wait_for_batch(&backends, batch, Duration::from_secs(args.timeout)) => waited?,
+            waited = process_cmd::wait_for_batch(&backends, batch, Duration::from_secs(args.timeout), progress) => waited?,
             _ = shutdown_signal() => anyhow::bail!("interrupted; the documents stay queued in {}", args.pool.backend.data_dir.display()),
         }
         process_cmd::report(&backends, &submitted, args.json).await
@@ -254,6 +416,92 @@ async fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         pool.shutdown().await;
     }
     let failed = outcome?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// `dispatcher api-key create|revoke`.
+async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
+    match command {
+        ApiKeyCommand::Create {
+            tenant,
+            name,
+            backend,
+        } => {
+            let backends = backend.open().await?;
+            let (record, key) = create_api_key(&backends, &tenant, &name).await?;
+            eprintln!(
+                "created API key {} ({name}) for tenant {tenant}; it is shown only now:",
+                record.id
+            );
+            // Only the key on stdout, so `KEY=$(dispatcher api-key create ...)` works.
+            println!("{key}");
+        }
+        ApiKeyCommand::Revoke { id, backend } => {
+            let backends = backend.open().await?;
+            anyhow::ensure!(
+                backends.records.revoke_api_key(id).await?,
+                "no active API key {id}"
+            );
+            eprintln!("revoked API key {id}");
+        }
+    }
+    Ok(())
+}
+
+/// On the embedded default, the first `serve` creates the `local` tenant and a key for it,
+/// kept in `<data-dir>/local-api-key` (readable by the owner only) so a later start can say
+/// where it is. Returns how to log in, with `{url}` for the address.
+async fn local_login(
+    backend: &BackendArgs,
+    backends: &stapel_pipeline::Backends,
+) -> anyhow::Result<Option<String>> {
+    if backend.store.is_some() || backend.queue.is_some() {
+        return Ok(None);
+    }
+    let path = backend.data_dir.join("local-api-key");
+    if path.exists() {
+        return Ok(Some(format!(
+            "log in at {{url}} with the API key in {}",
+            path.display()
+        )));
+    }
+    let (record, key) = create_api_key(backends, TENANT, "first run").await?;
+    write_secret(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(key_id = %record.id, "created the local tenant's first API key");
+    Ok(Some(format!(
+        "first run: created tenant `{TENANT}` and its API key (also saved in {}):\n  {key}\nlog in at {{url}} with it, or send it as `Authorization: Bearer <key>`",
+        path.display()
+    )))
+}
+
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{secret}")
+}
+
+/// `dispatcher upload`: exit code 0, or 2 when a waited-for document failed.
+async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
+    let settings = upload_cmd::UploadSettings {
+        paths: args.paths,
+        url: args.url,
+        api_key: args.api_key,
+        batch: args.batch,
+        wait: args.wait || args.export.is_some(),
+        export: args.export,
+        json: args.json,
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let failed = upload_cmd::upload(&settings).await?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -1,11 +1,16 @@
 //! The local worker pool of the embedded default: worker processes this dispatcher starts,
-//! restarts when they crash, and stops gracefully.
+//! restarts when they crash, resizes when the autoscaler says so, and stops gracefully.
 //!
 //! Workers are processes, not threads, so a worker that dies (a crash, an out-of-memory kill)
 //! takes nothing else down; its job reappears in the queue after the visibility timeout.
+//! A worker retired by a scale-in gets SIGTERM: it stops receiving and finishes (or releases)
+//! its job before it exits, so scaling in loses nothing either.
 
+use async_trait::async_trait;
+use stapel_autoscale::{Actuator, ActuatorError};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -20,31 +25,101 @@ pub struct PoolConfig {
     pub args: Vec<OsString>,
     /// Extra environment variables (secrets that must not show in the process list).
     pub env: Vec<(OsString, OsString)>,
-    /// Number of worker processes.
+    /// Number of worker processes to start with ([`PoolHandle::resize`] changes it).
     pub size: usize,
     /// How long a worker may take to finish its job after SIGTERM before it is killed.
     pub stop_grace: Duration,
 }
 
+/// What the pool is doing, for the autoscaler's logs and for tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Workers the pool keeps running (and replaces when they crash).
+    pub size: usize,
+    /// Process ids of the running workers of the pool.
+    pub running: Vec<u32>,
+    /// Process ids of workers told to stop that are still finishing their job.
+    pub retiring: Vec<u32>,
+}
+
 /// A running pool; [`WorkerPool::shutdown`] stops it.
 pub struct WorkerPool {
     stop: watch::Sender<bool>,
+    handle: PoolHandle,
+    status: watch::Receiver<PoolStatus>,
     supervisor: JoinHandle<()>,
 }
 
+/// Changes the size of a running pool: the autoscaler's [`Actuator`] for local processes.
+#[derive(Clone)]
+pub struct PoolHandle {
+    size: Arc<watch::Sender<usize>>,
+}
+
+impl PoolHandle {
+    /// Keep `size` workers: start new ones, or retire the newest gracefully.
+    pub fn resize(&self, size: usize) {
+        self.size.send_replace(size);
+    }
+
+    /// The size the pool keeps (workers being retired not counted).
+    pub fn size(&self) -> usize {
+        *self.size.borrow()
+    }
+}
+
+#[async_trait]
+impl Actuator for PoolHandle {
+    async fn current_workers(&self) -> Result<u32, ActuatorError> {
+        Ok(u32::try_from(self.size()).unwrap_or(u32::MAX))
+    }
+
+    async fn set_workers(&self, desired: u32) -> Result<(), ActuatorError> {
+        self.resize(usize::try_from(desired).unwrap_or(usize::MAX));
+        Ok(())
+    }
+}
+
 struct Slot {
+    index: usize,
     child: Option<Child>,
     started: Instant,
     quick_exits: u32,
     restart_at: Option<Instant>,
 }
 
+/// A worker told to stop, and when it must be gone.
+struct Retiring {
+    index: usize,
+    child: Child,
+    deadline: Instant,
+}
+
 impl WorkerPool {
     /// Start `config.size` workers and supervise them.
     pub fn start(config: PoolConfig) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let supervisor = tokio::spawn(supervise(config, stopped));
-        Self { stop, supervisor }
+        let (size, size_changes) = watch::channel(config.size);
+        let (status_sender, status) = watch::channel(PoolStatus::default());
+        let supervisor = tokio::spawn(supervise(config, stopped, size_changes, status_sender));
+        Self {
+            stop,
+            handle: PoolHandle {
+                size: Arc::new(size),
+            },
+            status,
+            supervisor,
+        }
+    }
+
+    /// A handle that resizes this pool.
+    pub fn handle(&self) -> PoolHandle {
+        self.handle.clone()
+    }
+
+    /// What the pool is doing now.
+    pub fn status(&self) -> PoolStatus {
+        self.status.borrow().clone()
     }
 
     /// Ask every worker to stop (SIGTERM), wait for them to finish their jobs, kill stragglers.
@@ -73,30 +148,130 @@ fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
     }
 }
 
-async fn supervise(config: PoolConfig, mut stopped: watch::Receiver<bool>) {
+fn new_slot(config: &PoolConfig, index: usize) -> Slot {
+    Slot {
+        index,
+        child: spawn_worker(config, index),
+        started: Instant::now(),
+        quick_exits: 0,
+        restart_at: None,
+    }
+}
+
+async fn supervise(
+    config: PoolConfig,
+    mut stopped: watch::Receiver<bool>,
+    mut size: watch::Receiver<usize>,
+    status: watch::Sender<PoolStatus>,
+) {
+    let mut next_index = config.size;
     let mut slots: Vec<Slot> = (0..config.size)
-        .map(|index| Slot {
-            child: spawn_worker(&config, index),
-            started: Instant::now(),
-            quick_exits: 0,
-            restart_at: None,
-        })
+        .map(|index| new_slot(&config, index))
         .collect();
+    let mut retiring: Vec<Retiring> = Vec::new();
     loop {
+        let wanted = *size.borrow_and_update();
+        while slots.len() < wanted {
+            slots.push(new_slot(&config, next_index));
+            next_index += 1;
+        }
+        while slots.len() > wanted {
+            // The newest worker goes first: the oldest have proven they start cleanly.
+            let Some(slot) = slots.pop() else { break };
+            if let Some(child) = slot.child {
+                terminate(&child);
+                tracing::info!(
+                    worker = slot.index,
+                    pid = child.id(),
+                    "worker retiring (scale-in)"
+                );
+                retiring.push(Retiring {
+                    index: slot.index,
+                    child,
+                    deadline: Instant::now() + config.stop_grace,
+                });
+            }
+        }
+        for slot in &mut slots {
+            check_slot(&config, slot);
+        }
+        reap_retiring(&mut retiring).await;
+        status.send_replace(PoolStatus {
+            size: slots.len(),
+            running: slots
+                .iter()
+                .filter_map(|slot| slot.child.as_ref().and_then(Child::id))
+                .collect(),
+            retiring: retiring.iter().filter_map(|r| r.child.id()).collect(),
+        });
         tokio::select! {
             _ = stopped.changed() => break,
+            _ = size.changed() => {}
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
-        for (index, slot) in slots.iter_mut().enumerate() {
-            check_slot(&config, index, slot);
+    }
+    for slot in &slots {
+        if let Some(child) = &slot.child {
+            terminate(child);
         }
     }
-    stop_all(&mut slots, config.stop_grace).await;
+    let deadline = tokio::time::Instant::now() + config.stop_grace;
+    let everyone = slots
+        .into_iter()
+        .filter_map(|slot| slot.child.map(|child| (slot.index, child)))
+        .chain(retiring.into_iter().map(|r| (r.index, r.child)));
+    for (index, mut child) in everyone {
+        match tokio::time::timeout_at(deadline, child.wait()).await {
+            Ok(Ok(status)) => tracing::info!(worker = index, %status, "worker stopped"),
+            Ok(Err(error)) => tracing::warn!(worker = index, %error, "waiting for worker failed"),
+            Err(_) => {
+                tracing::warn!(worker = index, "worker did not stop in time; killing it");
+                let _ = child.kill().await;
+            }
+        }
+    }
+}
+
+/// SIGTERM: the worker stops receiving and finishes or releases its job.
+fn terminate(child: &Child) {
+    if let Some(pid) = child.id() {
+        // SAFETY: sending a signal to a child we spawned and have not reaped; its pid
+        // cannot have been reused while we hold the un-waited Child.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGTERM);
+        }
+    }
+}
+
+/// Forget retired workers that exited; kill those past their grace period.
+async fn reap_retiring(retiring: &mut Vec<Retiring>) {
+    let mut still = Vec::with_capacity(retiring.len());
+    for mut worker in retiring.drain(..) {
+        match worker.child.try_wait() {
+            Ok(Some(status)) => {
+                tracing::info!(worker = worker.index, %status, "retired worker stopped");
+            }
+            Ok(None) if Instant::now() >= worker.deadline => {
+                tracing::warn!(
+                    worker = worker.index,
+                    "retired worker did not stop in time; killing it"
+                );
+                let _ = worker.child.kill().await;
+            }
+            Ok(None) => still.push(worker),
+            Err(error) => {
+                tracing::warn!(worker = worker.index, %error, "cannot check retired worker");
+                still.push(worker);
+            }
+        }
+    }
+    *retiring = still;
 }
 
 /// Replace a worker that exited: self-healing, with a growing delay for one that keeps
 /// dying right after start (a broken configuration should not spin the CPU).
-fn check_slot(config: &PoolConfig, index: usize, slot: &mut Slot) {
+fn check_slot(config: &PoolConfig, slot: &mut Slot) {
+    let index = slot.index;
     if let Some(child) = &mut slot.child {
         match child.try_wait() {
             Ok(None) => return,
@@ -126,28 +301,123 @@ fn check_slot(config: &PoolConfig, index: usize, slot: &mut Slot) {
     }
 }
 
-async fn stop_all(slots: &mut [Slot], grace: Duration) {
-    for slot in slots.iter() {
-        if let Some(pid) = slot.child.as_ref().and_then(Child::id) {
-            // SAFETY: sending a signal to a child we spawned and have not reaped; its pid
-            // cannot have been reused while we hold the un-waited Child.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGTERM);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in worker: on SIGTERM it "finishes its job" (sleeps a little, then writes a
+    /// file named after its pid) and exits, as the real worker does.
+    fn fake_worker_pool(dir: &std::path::Path, size: usize, grace: Duration) -> PoolConfig {
+        let script = format!(
+            "trap 'sleep 0.3; touch {dir}/finished-$$; exit 0' TERM; \
+             while true; do sleep 0.05; done",
+            dir = dir.display()
+        );
+        PoolConfig {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            env: Vec::new(),
+            size,
+            stop_grace: grace,
         }
     }
-    let deadline = tokio::time::Instant::now() + grace;
-    for (index, slot) in slots.iter_mut().enumerate() {
-        let Some(child) = &mut slot.child else {
-            continue;
-        };
-        match tokio::time::timeout_at(deadline, child.wait()).await {
-            Ok(Ok(status)) => tracing::info!(worker = index, %status, "worker stopped"),
-            Ok(Err(error)) => tracing::warn!(worker = index, %error, "waiting for worker failed"),
-            Err(_) => {
-                tracing::warn!(worker = index, "worker did not stop in time; killing it");
-                let _ = child.kill().await;
+
+    async fn wait_for(
+        pool: &WorkerPool,
+        what: &str,
+        check: impl Fn(&PoolStatus) -> bool,
+    ) -> PoolStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = pool.status();
+            if check(&status) {
+                return status;
             }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    fn finished(dir: &std::path::Path, pid: u32) -> bool {
+        dir.join(format!("finished-{pid}")).exists()
+    }
+
+    #[tokio::test]
+    async fn resize_starts_workers_and_retires_them_gracefully() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = WorkerPool::start(fake_worker_pool(dir.path(), 1, Duration::from_secs(10)));
+        let handle = pool.handle();
+        wait_for(&pool, "one worker", |s| s.running.len() == 1).await;
+        handle.resize(3);
+        let grown = wait_for(&pool, "three workers", |s| s.running.len() == 3).await;
+        assert_eq!(handle.current_workers().await.unwrap(), 3);
+
+        handle.set_workers(1).await.unwrap();
+        let shrunk = wait_for(&pool, "retirements done", |s| {
+            s.running.len() == 1 && s.retiring.is_empty()
+        })
+        .await;
+        // The oldest stays; the two newest got SIGTERM and finished their "job" first.
+        assert_eq!(shrunk.running, grown.running[..1]);
+        for pid in &grown.running[1..] {
+            assert!(
+                finished(dir.path(), *pid),
+                "worker {pid} was not stopped gracefully"
+            );
+        }
+        let kept = shrunk.running[0];
+        pool.shutdown().await;
+        assert!(
+            finished(dir.path(), kept),
+            "shutdown stops the last worker gracefully"
+        );
+    }
+
+    #[tokio::test]
+    async fn crashed_workers_are_replaced_at_any_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = WorkerPool::start(fake_worker_pool(dir.path(), 2, Duration::from_secs(10)));
+        let before = wait_for(&pool, "two workers", |s| s.running.len() == 2).await;
+        // SAFETY: a child of this pool, alive (status just listed it).
+        unsafe { libc::kill(before.running[1] as libc::pid_t, libc::SIGKILL) };
+        let after = wait_for(&pool, "a replacement", |s| {
+            s.running.len() == 2 && !s.running.contains(&before.running[1])
+        })
+        .await;
+        assert_eq!(after.running[0], before.running[0]);
+        pool.handle().resize(0);
+        wait_for(&pool, "an empty pool", |s| {
+            s.running.is_empty() && s.retiring.is_empty()
+        })
+        .await;
+        pool.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_worker_that_ignores_sigterm_is_killed_after_the_grace_period() {
+        let config = PoolConfig {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".into(),
+                "trap '' TERM; while true; do sleep 0.05; done".into(),
+            ],
+            env: Vec::new(),
+            size: 2,
+            stop_grace: Duration::from_millis(500),
+        };
+        let pool = WorkerPool::start(config);
+        wait_for(&pool, "two workers", |s| s.running.len() == 2).await;
+        pool.handle().resize(1);
+        wait_for(&pool, "one retiring", |s| s.retiring.len() == 1).await;
+        wait_for(&pool, "the retiree killed", |s| {
+            s.retiring.is_empty() && s.running.len() == 1
+        })
+        .await;
+        let started = Instant::now();
+        pool.shutdown().await;
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

@@ -58,16 +58,53 @@ async fn file_stream(path: &Path) -> std::io::Result<ByteStream<'static>> {
     Ok(Box::pin(ReaderStream::new(file)))
 }
 
+/// A progress bar style; the templates are constants, so a bad one is a bug caught by tests.
+pub fn progress_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// Where progress goes: bars on a terminal's stderr, nothing with `--json` (or when stderr is
+/// not a terminal, which indicatif detects itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Bars on stderr when it is a terminal.
+    Terminal,
+    /// No bars at all.
+    Quiet,
+}
+
+impl Progress {
+    fn bar(self, length: u64, template: &str) -> ProgressBar {
+        let bar = match self {
+            Progress::Terminal => ProgressBar::new(length),
+            Progress::Quiet => ProgressBar::hidden(),
+        };
+        bar.set_length(length);
+        bar.set_style(progress_style(template));
+        bar
+    }
+}
+
 /// Store, record and enqueue every file as one batch; returns (file, document id) pairs.
 pub async fn submit_files(
     backends: &Backends,
     target: &UploadTarget,
     files: &[PathBuf],
     max_file_bytes: u64,
+    progress: Progress,
 ) -> anyhow::Result<(BatchId, Vec<(PathBuf, DocumentId)>)> {
     let batch = BatchId::new();
     let mut submitted = Vec::with_capacity(files.len());
+    let bar = progress.bar(
+        files.len() as u64,
+        "{spinner} upload  [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
+    );
     for file in files {
+        bar.set_message(
+            file.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         let filename = file
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
@@ -81,7 +118,9 @@ pub async fn submit_files(
         let accepted =
             commit_staged(backends, batch, target, std::slice::from_ref(&staged)).await?;
         submitted.push((file.clone(), accepted[0].id));
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     Ok((batch, submitted))
 }
 
@@ -90,14 +129,12 @@ pub async fn wait_for_batch(
     backends: &Backends,
     batch: BatchId,
     timeout: Duration,
+    progress: Progress,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let progress = ProgressBar::new(0);
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} documents {msg}",
-        )
-        .expect("valid template"),
+    let progress = progress.bar(
+        0,
+        "{spinner} process [{elapsed_precise}] {bar:30} {pos}/{len} documents {msg}",
     );
     loop {
         let view = batch_view(backends, batch)
@@ -205,5 +242,21 @@ fn print_table(views: &[(&PathBuf, DocumentView)]) {
     println!("{table}");
     for note in notes {
         println!("  {note}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_templates_are_valid() {
+        for template in [
+            "{spinner} upload  [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
+            "{spinner} process [{elapsed_precise}] {bar:30} {pos}/{len} documents {msg}",
+            "{spinner} upload  [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
+        ] {
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
+        }
     }
 }

@@ -157,6 +157,60 @@ pub fn serve_with(
     (Running(child), url)
 }
 
+/// The API key the first `serve` on an embedded data directory created for tenant `local`.
+pub fn local_key(data_dir: &Path) -> String {
+    std::fs::read_to_string(data_dir.join("local-api-key"))
+        .expect("the first serve writes local-api-key")
+        .trim()
+        .to_owned()
+}
+
+/// A client that authenticates every request with `key`.
+pub fn client_with_key(key: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {key}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A client for the `local` tenant of a `serve` on an embedded data directory.
+pub fn local_client(data_dir: &Path) -> reqwest::Client {
+    client_with_key(&local_key(data_dir))
+}
+
+/// `dispatcher api-key create --tenant TENANT` from a prepared command (same database and
+/// backends as the server); returns the key it printed.
+pub fn create_key(command: Command, data_dir: &Path, tenant: &str) -> String {
+    create_key_with(command, data_dir, tenant, &[])
+}
+
+/// `create_key` with backend flags (`--store`, `--queue`, ...), so the command opens exactly
+/// the server's backends.
+pub fn create_key_with(
+    mut command: Command,
+    data_dir: &Path,
+    tenant: &str,
+    extra: &[String],
+) -> String {
+    let output = command
+        .args(["api-key", "create", "--tenant", tenant, "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .output()
+        .expect("dispatcher api-key create runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
 /// `dispatcher worker` on a data directory, with extra flags.
 pub fn worker(data_dir: &Path, extra: &[&str]) -> Running {
     worker_with(Command::new(DISPATCHER), data_dir, extra)

@@ -445,6 +445,19 @@ impl ChartOfAccounts {
         &self.input_vat
     }
 
+    /// Every account charged input VAT is booked on: the general one and those of the rate
+    /// classes, without repeats. Reviews use it to tell VAT lines from expense lines in an
+    /// entry a bookkeeper typed.
+    pub fn input_vat_accounts(&self) -> Vec<&Account> {
+        let mut accounts = vec![&self.input_vat];
+        for account in self.input_vat_by_class.values() {
+            if !accounts.iter().any(|seen| seen.number == account.number) {
+                accounts.push(account);
+            }
+        }
+        accounts
+    }
+
     /// The input VAT account for a rate class: its own account when the chart has one,
     /// otherwise [`ChartOfAccounts::input_vat`].
     pub fn input_vat_for(&self, class: RateClass) -> &Account {
@@ -646,6 +659,16 @@ mod tests {
     #[test]
     fn skr03_and_skr04_keep_rates_apart() {
         let skr03 = ChartOfAccounts::builtin("de-skr03").unwrap();
+        let numbers: Vec<&str> = skr03
+            .input_vat_accounts()
+            .iter()
+            .map(|account| account.number())
+            .collect();
+        assert!(
+            numbers.contains(&"1576") && numbers.contains(&"1571"),
+            "{numbers:?}"
+        );
+        assert!(!numbers.contains(&"4900"), "{numbers:?}");
         assert_eq!(skr03.expense().number(), "4900");
         assert_eq!(skr03.input_vat_for(RateClass::Standard).number(), "1576");
         assert_eq!(skr03.input_vat_for(RateClass::Reduced).number(), "1571");

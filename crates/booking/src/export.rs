@@ -27,12 +27,15 @@
 //! | `debit` | debit amount, `0.00` on a credit line |
 //! | `credit` | credit amount, `0.00` on a debit line |
 //! | `vat_code` | VAT code (`NL-21`), empty when the line has none |
+//! | `cost_centre` | the entry's cost centre, empty when it has none |
+//! | `due_date` | the entry's due date, `YYYY-MM-DD`, empty when unknown |
 //!
 //! # JSON ([`to_json`])
 //!
 //! `{"format": "stapel.entries", "version": 1, "entries": [...]}`, each entry with
-//! `document_id`, `invoice_number`, `issue_date`, `supplier_name`, `currency` and `lines`
-//! (`account`, `description`, `debit`, `credit`, `vat_code`), in that order. Amounts are
+//! `document_id`, `invoice_number`, `issue_date`, `supplier_name`, `currency`, `lines`
+//! (`account`, `description`, `debit`, `credit`, `vat_code`), `cost_centre` and `due_date`,
+//! in that order. Amounts are
 //! decimal strings, as everywhere in stapel's JSON; unknown values are `null`.
 //!
 //! # DATEV ([`to_datev`])
@@ -51,15 +54,18 @@
 //! (`""`), reserved, reserved, Sachkontenrahmen (`"03"`, `"04"` or `""`), Branchenlösung
 //! (empty), reserved, reserved (`""`), Anwendungsinformation (`""`).
 //!
-//! Line 2 names the columns; the first 14 of the format's 125 are written, the rest are
-//! optional and left out. From line 3, one record per booking:
+//! Line 2 names all 125 columns of format version 13, in the format description's order
+//! ([`DATEV_COLUMNS`]), and from line 3 every record has all 125 fields: the columns stapel
+//! has nothing for are empty (no quotes), so positions never shift and DATEV, which reads by
+//! position, finds every field where the description puts it. One record per booking:
 //!
 //! | column | content |
 //! |---|---|
 //! | 1 Umsatz (ohne Soll/Haben-Kz) | the line's amount, positive, decimal comma, two decimals, no thousands separator (`1234,56`) |
 //! | 2 Soll/Haben-Kennzeichen | `"S"` when the line debits Konto, `"H"` when it credits it |
 //! | 3 WKZ Umsatz | the entry's currency, which must be the header's WKZ |
-//! | 4–6 Kurs, Basis-Umsatz, WKZ Basis-Umsatz | empty (no foreign currency) |
+//! | 4–5 Kurs, Basis-Umsatz | empty (no foreign currency) |
+//! | 6 WKZ Basis-Umsatz | `""` |
 //! | 7 Konto | the line's account |
 //! | 8 Gegenkonto (ohne BU-Schlüssel) | the entry's creditor account if it has one, else the chart's accounts payable |
 //! | 9 BU-Schlüssel | the DATEV tax key of a reverse-charge base (`"94"` for `DE-RC-19`, `"91"` for `DE-RC-7`), else `""` |
@@ -68,6 +74,11 @@
 //! | 12 Belegfeld 2 | `""` |
 //! | 13 Skonto | empty |
 //! | 14 Buchungstext | the part of the line's description after its ` — ` (the supplier and the invoice number; DATEV shows the account's name itself), else the whole description; at most 60 characters |
+//! | 15–36 Postensperre … Beleginfo - Inhalt 8 | empty |
+//! | 37 KOST1 - Kostenstelle | the entry's cost centre (learned from reviews), at most 36 characters, quoted; empty without one |
+//! | 38–116 KOST2 … Datum Zuord. Steuerperiode | empty |
+//! | 117 Fälligkeit | the entry's due date as `TTMMJJJJ`; empty when unknown |
+//! | 118–125 Generalumkehr (GU) … Abw. Skontokonto | empty |
 //!
 //! Which lines become records: every line of an entry except those on the accounts payable
 //! account, which are the counter side (Gegenkonto) of the others. Input VAT the supplier
@@ -108,6 +119,10 @@ pub struct ExportEntry {
     pub creditor_account: Option<String>,
     /// The accepted journal lines, balanced.
     pub lines: Vec<ProposalLine>,
+    /// The cost centre of the entry (DATEV's KOST1), if the proposal has one.
+    pub cost_centre: Option<String>,
+    /// When the invoice is due (DATEV's Fälligkeit), if known.
+    pub due_date: Option<NaiveDate>,
 }
 
 /// The DATEV header's parameters: who the data is for, and which period it covers.
@@ -212,7 +227,7 @@ pub enum ExportError {
 }
 
 /// The column names of [`to_csv`], in order.
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 13] = [
     "document_id",
     "invoice_number",
     "issue_date",
@@ -224,10 +239,14 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "debit",
     "credit",
     "vat_code",
+    "cost_centre",
+    "due_date",
 ];
 
-/// The first 14 column names of DATEV's Buchungsstapel, as its format description spells them.
-const DATEV_COLUMNS: [&str; 14] = [
+/// The 125 column names of DATEV's Buchungsstapel, format version 13, in order, as its format
+/// description spells them (including its "Zusatzinformation- Inhalt" without a space).
+pub const DATEV_COLUMNS: [&str; 125] = [
+    // 1–14: the booking itself.
     "Umsatz (ohne Soll/Haben-Kz)",
     "Soll/Haben-Kennzeichen",
     "WKZ Umsatz",
@@ -242,7 +261,126 @@ const DATEV_COLUMNS: [&str; 14] = [
     "Belegfeld 2",
     "Skonto",
     "Buchungstext",
+    // 15–36.
+    "Postensperre",
+    "Diverse Adressnummer",
+    "Geschäftspartnerbank",
+    "Sachverhalt",
+    "Zinssperre",
+    "Beleglink",
+    "Beleginfo - Art 1",
+    "Beleginfo - Inhalt 1",
+    "Beleginfo - Art 2",
+    "Beleginfo - Inhalt 2",
+    "Beleginfo - Art 3",
+    "Beleginfo - Inhalt 3",
+    "Beleginfo - Art 4",
+    "Beleginfo - Inhalt 4",
+    "Beleginfo - Art 5",
+    "Beleginfo - Inhalt 5",
+    "Beleginfo - Art 6",
+    "Beleginfo - Inhalt 6",
+    "Beleginfo - Art 7",
+    "Beleginfo - Inhalt 7",
+    "Beleginfo - Art 8",
+    "Beleginfo - Inhalt 8",
+    // 37–47: cost accounting and EU details.
+    "KOST1 - Kostenstelle",
+    "KOST2 - Kostenstelle",
+    "Kost-Menge",
+    "EU-Land u. UStID (Bestimmung)",
+    "EU-Steuersatz (Bestimmung)",
+    "Abw. Versteuerungsart",
+    "Sachverhalt L+L",
+    "Funktionsergänzung L+L",
+    "BU 49 Hauptfunktionstyp",
+    "BU 49 Hauptfunktionsnummer",
+    "BU 49 Funktionsergänzung",
+    // 48–87: twenty pairs of additional information.
+    "Zusatzinformation - Art 1",
+    "Zusatzinformation- Inhalt 1",
+    "Zusatzinformation - Art 2",
+    "Zusatzinformation- Inhalt 2",
+    "Zusatzinformation - Art 3",
+    "Zusatzinformation- Inhalt 3",
+    "Zusatzinformation - Art 4",
+    "Zusatzinformation- Inhalt 4",
+    "Zusatzinformation - Art 5",
+    "Zusatzinformation- Inhalt 5",
+    "Zusatzinformation - Art 6",
+    "Zusatzinformation- Inhalt 6",
+    "Zusatzinformation - Art 7",
+    "Zusatzinformation- Inhalt 7",
+    "Zusatzinformation - Art 8",
+    "Zusatzinformation- Inhalt 8",
+    "Zusatzinformation - Art 9",
+    "Zusatzinformation- Inhalt 9",
+    "Zusatzinformation - Art 10",
+    "Zusatzinformation- Inhalt 10",
+    "Zusatzinformation - Art 11",
+    "Zusatzinformation- Inhalt 11",
+    "Zusatzinformation - Art 12",
+    "Zusatzinformation- Inhalt 12",
+    "Zusatzinformation - Art 13",
+    "Zusatzinformation- Inhalt 13",
+    "Zusatzinformation - Art 14",
+    "Zusatzinformation- Inhalt 14",
+    "Zusatzinformation - Art 15",
+    "Zusatzinformation- Inhalt 15",
+    "Zusatzinformation - Art 16",
+    "Zusatzinformation- Inhalt 16",
+    "Zusatzinformation - Art 17",
+    "Zusatzinformation- Inhalt 17",
+    "Zusatzinformation - Art 18",
+    "Zusatzinformation- Inhalt 18",
+    "Zusatzinformation - Art 19",
+    "Zusatzinformation- Inhalt 19",
+    "Zusatzinformation - Art 20",
+    "Zusatzinformation- Inhalt 20",
+    // 88–125.
+    "Stück",
+    "Gewicht",
+    "Zahlweise",
+    "Forderungsart",
+    "Veranlagungsjahr",
+    "Zugeordnete Fälligkeit",
+    "Skontotyp",
+    "Auftragsnummer",
+    "Buchungstyp",
+    "USt-Schlüssel (Anzahlungen)",
+    "EU-Land (Anzahlungen)",
+    "Sachverhalt L+L (Anzahlungen)",
+    "EU-Steuersatz (Anzahlungen)",
+    "Erlöskonto (Anzahlungen)",
+    "Herkunft-Kz",
+    "Buchungs GUID",
+    "KOST-Datum",
+    "SEPA-Mandatsreferenz",
+    "Skontosperre",
+    "Gesellschaftername",
+    "Beteiligtennummer",
+    "Identifikationsnummer",
+    "Zeichnernummer",
+    "Postensperre bis",
+    "Bezeichnung SoBil-Sachverhalt",
+    "Kennzeichen SoBil-Buchung",
+    "Festschreibung",
+    "Leistungsdatum",
+    "Datum Zuord. Steuerperiode",
+    "Fälligkeit",
+    "Generalumkehr (GU)",
+    "Steuersatz",
+    "Land",
+    "Abrechnungsreferenz",
+    "BVV-Position",
+    "EU-Land u. UStID (Ursprung)",
+    "EU-Steuersatz (Ursprung)",
+    "Abw. Skontokonto",
 ];
+
+/// 0-based positions of the columns stapel fills beyond the first 14.
+const DATEV_KOST1: usize = 36;
+const DATEV_DUE_DATE: usize = 116;
 
 /// DATEV tax keys (Steuerschlüssel) of the VAT codes that are exported as a base with a key:
 /// self-assessed VAT, which DATEV books on both sides from the key. Source: DATEV's list of
@@ -289,6 +427,10 @@ pub fn to_csv(entries: &[ExportEntry]) -> Result<String, ExportError> {
             .issue_date
             .map(|date| date.format("%Y-%m-%d").to_string())
             .unwrap_or_default();
+        let due_date = entry
+            .due_date
+            .map(|date| date.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
         for (index, line) in entry.lines.iter().enumerate() {
             let position = (index + 1).to_string();
             let debit = fixed(line.debit, &entry.currency);
@@ -306,6 +448,8 @@ pub fn to_csv(entries: &[ExportEntry]) -> Result<String, ExportError> {
                     debit.as_str(),
                     credit.as_str(),
                     line.vat_code.as_deref().unwrap_or_default(),
+                    entry.cost_centre.as_deref().unwrap_or_default(),
+                    due_date.as_str(),
                 ])
                 .map_err(csv_error)?;
         }
@@ -334,6 +478,8 @@ struct JsonEntry<'a> {
     supplier_name: Option<&'a str>,
     currency: &'a str,
     lines: Vec<JsonLine<'a>>,
+    cost_centre: Option<&'a str>,
+    due_date: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -372,6 +518,10 @@ pub fn to_json(entries: &[ExportEntry]) -> Result<String, ExportError> {
                         vat_code: line.vat_code.as_deref(),
                     })
                     .collect(),
+                cost_centre: entry.cost_centre.as_deref(),
+                due_date: entry
+                    .due_date
+                    .map(|date| date.format("%Y-%m-%d").to_string()),
             })
             .collect(),
     };
@@ -394,6 +544,8 @@ struct DatevRecord<'a> {
     date: NaiveDate,
     invoice_number: &'a str,
     text: &'a str,
+    cost_centre: Option<&'a str>,
+    due_date: Option<NaiveDate>,
 }
 
 /// Write the entries as a DATEV EXTF Buchungsstapel (see the module documentation), in
@@ -424,22 +576,24 @@ pub fn to_datev(
     text.push_str(&DATEV_COLUMNS.join(";"));
     text.push_str("\r\n");
     for record in &records {
-        let fields = [
-            datev_amount(record.amount),
-            quoted(if record.debit { "S" } else { "H" }),
-            quoted(&settings.currency),
-            String::new(),
-            String::new(),
-            quoted(""),
-            record.account.to_owned(),
-            record.counter_account.to_owned(),
-            quoted(record.tax_key),
-            format!("{:02}{:02}", record.date.day(), record.date.month()),
-            quoted(&belegfeld(record.invoice_number)),
-            quoted(""),
-            String::new(),
-            quoted(&truncated(booking_text(record.text), 60)),
-        ];
+        let mut fields = vec![String::new(); DATEV_COLUMNS.len()];
+        fields[0] = datev_amount(record.amount);
+        fields[1] = quoted(if record.debit { "S" } else { "H" });
+        fields[2] = quoted(&settings.currency);
+        fields[5] = quoted("");
+        fields[6] = record.account.to_owned();
+        fields[7] = record.counter_account.to_owned();
+        fields[8] = quoted(record.tax_key);
+        fields[9] = format!("{:02}{:02}", record.date.day(), record.date.month());
+        fields[10] = quoted(&belegfeld(record.invoice_number));
+        fields[11] = quoted("");
+        fields[13] = quoted(&truncated(booking_text(record.text), 60));
+        if let Some(cost_centre) = record.cost_centre {
+            fields[DATEV_KOST1] = quoted(&truncated(cost_centre.trim(), 36));
+        }
+        if let Some(due_date) = record.due_date {
+            fields[DATEV_DUE_DATE] = due_date.format("%d%m%Y").to_string();
+        }
         text.push_str(&fields.join(";"));
         text.push_str("\r\n");
     }
@@ -641,6 +795,11 @@ fn datev_records<'a>(
             date,
             invoice_number,
             text: &line.description,
+            cost_centre: entry
+                .cost_centre
+                .as_deref()
+                .filter(|kost| !kost.trim().is_empty()),
+            due_date: entry.due_date,
         });
     }
     Ok(())

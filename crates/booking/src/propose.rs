@@ -178,6 +178,8 @@ fn propose(
         lines,
         needs_review: !reasons.is_empty(),
         reasons,
+        cost_centre: None,
+        due_date: invoice.due_date,
     }
 }
 

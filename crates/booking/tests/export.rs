@@ -61,6 +61,8 @@ fn entry(
         currency: "EUR".into(),
         creditor_account: None,
         lines,
+        cost_centre: None,
+        due_date: None,
     }
 }
 
@@ -138,18 +140,18 @@ fn csv_has_one_row_per_line_in_date_then_document_order() {
         rows[1],
         "01900000-0000-7000-8000-000000000003,2026-77,2026-11-03,Van Dijk Techniek B.V.,EUR,1,\
          4900,Sonstige betriebliche Aufwendungen reverse charge 19% — Van Dijk Techniek B.V. \
-         2026-77,1000.00,0.00,DE-RC-19"
+         2026-77,1000.00,0.00,DE-RC-19,,"
     );
     assert_eq!(
         rows[7],
         "01900000-0000-7000-8000-000000000001,GS-2026-7,2026-11-21,Müller Bürobedarf GmbH,EUR,3,\
          1600,Verbindlichkeiten aus Lieferungen und Leistungen — Müller Bürobedarf GmbH \
-         GS-2026-7 (credit note),119.00,0.00,"
+         GS-2026-7 (credit note),119.00,0.00,,,"
     );
     assert_eq!(
         rows[11],
         "01900000-0000-7000-8000-000000000002,RE 2026/118,2026-11-21,Müller Bürobedarf GmbH,EUR,\
-         4,1576,Abziehbare Vorsteuer 19 % — Müller Bürobedarf GmbH RE 2026/118,38.00,0.00,DE-19"
+         4,1576,Abziehbare Vorsteuer 19 % — Müller Bürobedarf GmbH RE 2026/118,38.00,0.00,DE-19,,"
     );
 }
 
@@ -162,6 +164,8 @@ fn csv_quotes_what_rfc_4180_says_to_quote() {
         supplier_name: Some("Smith, Jones & \"Partners\"".into()),
         currency: "JPY".into(),
         creditor_account: None,
+        cost_centre: None,
+        due_date: None,
         lines: vec![ProposalLine {
             account: "4000".into(),
             description: "two\nlines".into(),
@@ -174,7 +178,7 @@ fn csv_quotes_what_rfc_4180_says_to_quote() {
         to_csv(&[entry]).unwrap(),
         format!(
             "{}\r\n01900000-0000-7000-8000-000000000009,,,\"Smith, Jones & \"\"Partners\"\"\",\
-             JPY,1,4000,\"two\nlines\",11000,0,\r\n",
+             JPY,1,4000,\"two\nlines\",11000,0,,,\r\n",
             CSV_COLUMNS.join(",")
         )
     );
@@ -235,6 +239,50 @@ fn datev_text(bytes: &[u8]) -> String {
     text.into_owned()
 }
 
+/// The first 14 fields of a DATEV record, after checking it has all 125 and that the other
+/// 111 are empty (an entry without cost centre or due date).
+fn key_fields(record: &str) -> String {
+    let fields: Vec<&str> = record.split(';').collect();
+    assert_eq!(fields.len(), 125, "{record}");
+    assert!(
+        fields[14..].iter().all(|field| field.is_empty()),
+        "{record}"
+    );
+    fields[..14].join(";")
+}
+
+#[test]
+fn datev_records_carry_cost_centre_and_due_date_in_their_columns() {
+    let chart = ChartOfAccounts::builtin("de-skr03").unwrap();
+    let mut entries = skr03_entries();
+    for entry in &mut entries {
+        if entry.document_id == id(2) {
+            entry.cost_centre = Some("KST-100".into());
+            entry.due_date = NaiveDate::from_ymd_opt(2026, 12, 5);
+        }
+    }
+    let text = datev_text(&to_datev(&entries, &chart, &settings()).unwrap());
+    let records: Vec<Vec<&str>> = text
+        .split_terminator(CRLF)
+        .skip(2)
+        .map(|record| record.split(';').collect())
+        .collect();
+    // Document 2, the 7 % + 19 % invoice, is the last four records.
+    for fields in &records[3..] {
+        assert_eq!(fields.len(), 125);
+        assert_eq!(fields[10], "\"RE-2026/118\""); // 11 Belegfeld 1
+        assert_eq!(fields[36], "\"KST-100\""); // 37 KOST1 - Kostenstelle
+        assert_eq!(fields[116], "05122026"); // 117 Fälligkeit, TTMMJJJJ
+        let filled: Vec<usize> = (14..125)
+            .filter(|&index| !fields[index].is_empty())
+            .collect();
+        assert_eq!(filled, [36, 116]);
+    }
+    for fields in &records[..3] {
+        assert_eq!((fields[36], fields[116]), ("", ""));
+    }
+}
+
 #[test]
 fn datev_header_has_the_31_fields_of_format_version_700() {
     let chart = ChartOfAccounts::builtin("de-skr03").unwrap();
@@ -268,13 +316,29 @@ fn datev_header_has_the_31_fields_of_format_version_700() {
     assert_eq!(fields[21], "\"EUR\""); // 22 WKZ
     assert_eq!(fields[26], "\"03\""); // 27 Sachkontenrahmen: SKR03
 
-    let columns = text.split(CRLF).nth(1).unwrap();
+    let columns: Vec<&str> = text.split(CRLF).nth(1).unwrap().split(';').collect();
+    // Format version 13 has 125 columns, named in the format description's order.
+    assert_eq!(columns.len(), 125);
     assert_eq!(
-        columns,
+        columns[..14].join(";"),
         "Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen;WKZ Umsatz;Kurs;Basis-Umsatz;\
          WKZ Basis-Umsatz;Konto;Gegenkonto (ohne BU-Schlüssel);BU-Schlüssel;Belegdatum;\
          Belegfeld 1;Belegfeld 2;Skonto;Buchungstext"
     );
+    // By position (1-based in the description).
+    assert_eq!(columns[14], "Postensperre"); // 15
+    assert_eq!(columns[19], "Beleglink"); // 20
+    assert_eq!(columns[36], "KOST1 - Kostenstelle"); // 37
+    assert_eq!(columns[37], "KOST2 - Kostenstelle"); // 38
+    assert_eq!(columns[47], "Zusatzinformation - Art 1"); // 48
+    assert_eq!(columns[86], "Zusatzinformation- Inhalt 20"); // 87
+    assert_eq!(columns[87], "Stück"); // 88
+    assert_eq!(columns[113], "Festschreibung"); // 114
+    assert_eq!(columns[114], "Leistungsdatum"); // 115
+    assert_eq!(columns[115], "Datum Zuord. Steuerperiode"); // 116
+    assert_eq!(columns[116], "Fälligkeit"); // 117
+    assert_eq!(columns[124], "Abw. Skontokonto"); // 125
+    assert_eq!(columns, stapel_booking::export::DATEV_COLUMNS);
     // "ü" is one byte in Windows-1252, 0xFC.
     assert!(bytes.windows(9).any(|window| window == b"Schl\xfcssel"));
 }
@@ -283,7 +347,11 @@ fn datev_header_has_the_31_fields_of_format_version_700() {
 fn datev_records_book_each_line_against_the_creditor() {
     let chart = ChartOfAccounts::builtin("de-skr03").unwrap();
     let text = datev_text(&to_datev(&skr03_entries(), &chart, &settings()).unwrap());
-    let records: Vec<&str> = text.split_terminator(CRLF).skip(2).collect();
+    let records: Vec<String> = text
+        .split_terminator(CRLF)
+        .skip(2)
+        .map(key_fields)
+        .collect();
     assert_eq!(
         records,
         [
@@ -306,10 +374,6 @@ fn datev_records_book_each_line_against_the_creditor() {
              \"Müller Bürobedarf GmbH RE 2026/118\"",
         ]
     );
-    // Every record has the 14 columns of the column line.
-    for record in &records {
-        assert_eq!(record.split(';').count(), 14, "{record}");
-    }
 }
 
 #[test]
@@ -323,6 +387,8 @@ fn datev_record_formats_follow_the_field_rules() {
         supplier_name: Some("Große \"Quote\" GmbH".into()),
         currency: "EUR".into(),
         creditor_account: Some("70001".into()),
+        cost_centre: None,
+        due_date: None,
         lines: vec![
             ProposalLine {
                 account: "6300".into(),
@@ -385,7 +451,12 @@ fn datev_exports_a_corrected_reverse_charge_line_by_line() {
     reverse_charge.lines[1].debit = dec!(70.00);
     reverse_charge.lines[2].credit = dec!(70.00);
     let text = datev_text(&to_datev(&entries, &chart, &settings()).unwrap());
-    let records: Vec<&str> = text.split_terminator(CRLF).skip(2).take(3).collect();
+    let records: Vec<String> = text
+        .split_terminator(CRLF)
+        .skip(2)
+        .take(3)
+        .map(key_fields)
+        .collect();
     assert_eq!(
         records,
         [

@@ -1,5 +1,6 @@
 //! The booking proposal: the journal entry a bookkeeper would otherwise type by hand.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,15 @@ pub struct BookingProposal {
     pub needs_review: bool,
     /// Why review is needed, one human-readable sentence each.
     pub reasons: Vec<String>,
+    /// The cost centre the entry is booked to (DATEV's KOST1), when a bookkeeper taught one
+    /// for the supplier; cost accounting needs it and the invoice never prints it.
+    /// Absent from proposals stored before it existed, hence the default.
+    #[serde(default)]
+    pub cost_centre: Option<String>,
+    /// When the invoice is to be paid: the printed due date, else the issue date plus the
+    /// payment terms the supplier memory learned, so payables can be scheduled either way.
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
 }
 
 impl BookingProposal {

@@ -211,6 +211,16 @@ impl OcrEngine {
     /// Recognise an image: PNG, JPEG, WebP, or every page of a TIFF. The format comes from the
     /// magic bytes.
     pub fn ocr_image(&mut self, image: &[u8]) -> Result<OcrDocument, OcrError> {
+        self.ocr_image_pages(image, 1..=u32::MAX)
+    }
+
+    /// Recognise `pages` (1-based, inclusive) of an image: one part of a long multi-page TIFF.
+    /// Other formats have one page. A range that ends past the last page stops there.
+    pub fn ocr_image_pages(
+        &mut self,
+        image: &[u8],
+        pages: RangeInclusive<u32>,
+    ) -> Result<OcrDocument, OcrError> {
         let format = detect_format(image)?;
         if format == InputFormat::Pdf {
             return Err(OcrError::UnsupportedFormat {
@@ -219,7 +229,7 @@ impl OcrEngine {
         }
         let limits = self.config.image_limits;
         let mut reader = DocumentReader::new(self)?;
-        images::for_each_page(image, format, &limits, &mut |raster| {
+        images::for_each_page(image, format, pages, &limits, &mut |raster| {
             reader.read_page(raster)
         })?;
         reader.finish(|_| OcrError::BlankImage)

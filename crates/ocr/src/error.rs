@@ -61,7 +61,7 @@ pub enum OcrError {
     NoPages,
     /// The requested page range is empty or goes beyond the document.
     #[error(
-        "pages {first}..={last} requested, but the PDF has {page_count} pages (numbered from 1)"
+        "pages {first}..={last} requested, but the document has {page_count} pages (numbered from 1)"
     )]
     PageOutOfRange {
         /// First requested page (1-based).

@@ -15,6 +15,7 @@ use crate::raster::{luma, GreyImage, PageRaster};
 use crate::OcrError;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use std::io::Cursor;
+use std::ops::RangeInclusive;
 use tiff::decoder::{Decoder as TiffDecoder, DecodingResult, Limits as TiffLimits};
 use tiff::tags::Tag;
 use tiff::ColorType as TiffColorType;
@@ -49,10 +50,48 @@ const PLAUSIBLE_DPI: std::ops::RangeInclusive<u32> = 100..=1200;
 /// The long side of A4, in inches, used to guess the resolution of an image without one.
 const A4_LONG_SIDE_INCHES: f64 = 11.69;
 
-/// Decode every page of the image (one, except for TIFF) and hand each to `visit`, in order.
+/// Most pages counted in one TIFF: far more than any scan, few enough that a file whose page
+/// chain is built to be endless is refused quickly.
+pub const MAX_TIFF_PAGES: u32 = 100_000;
+
+/// Count the pages of an image: the pages of a TIFF, one for any other format. Only the TIFF
+/// directories are read, no pixels, so a long multi-page scan can be measured (and split)
+/// before any page is decoded.
+pub fn image_page_count(bytes: &[u8]) -> Result<u32, OcrError> {
+    match crate::format::detect_format(bytes)? {
+        InputFormat::Tiff => {}
+        InputFormat::Pdf => {
+            return Err(OcrError::UnsupportedFormat {
+                format: "PDF (count it with pdf_page_count)".to_owned(),
+            })
+        }
+        _ => return Ok(1),
+    }
+    let limits = ImageLimits::default();
+    let mut decoder =
+        TiffDecoder::new(Cursor::new(bytes)).map_err(|error| tiff_error(error, &limits))?;
+    let mut pages = 1u32;
+    while decoder.more_images() {
+        if pages >= MAX_TIFF_PAGES {
+            return Err(OcrError::DecodeFailed {
+                message: format!("the TIFF has more than {MAX_TIFF_PAGES} pages"),
+            });
+        }
+        decoder
+            .next_image()
+            .map_err(|error| tiff_error(error, &limits))?;
+        pages += 1;
+    }
+    Ok(pages)
+}
+
+/// Decode the pages of the image in `pages` (1-based; an image other than a TIFF has one) and
+/// hand each to `visit`, in order. Pages of a TIFF before the range are skipped without
+/// decoding their pixels.
 pub(crate) fn for_each_page(
     bytes: &[u8],
     format: InputFormat,
+    pages: RangeInclusive<u32>,
     limits: &ImageLimits,
     visit: &mut dyn FnMut(PageRaster) -> Result<(), OcrError>,
 ) -> Result<(), OcrError> {
@@ -60,13 +99,20 @@ pub(crate) fn for_each_page(
         InputFormat::Png => ImageFormat::Png,
         InputFormat::Jpeg => ImageFormat::Jpeg,
         InputFormat::Webp => ImageFormat::WebP,
-        InputFormat::Tiff => return for_each_tiff_page(bytes, limits, visit),
+        InputFormat::Tiff => return for_each_tiff_page(bytes, pages, limits, visit),
         InputFormat::Pdf => {
             return Err(OcrError::UnsupportedFormat {
                 format: "PDF (read it with OcrEngine::ocr_pdf)".to_owned(),
             })
         }
     };
+    if !pages.contains(&1) {
+        return Err(OcrError::PageOutOfRange {
+            first: *pages.start(),
+            last: *pages.end(),
+            page_count: 1,
+        });
+    }
     let image = decode_with_image_crate(bytes, image_format, limits)?;
     let metadata_dpi = match format {
         InputFormat::Png => png_dpi(bytes),
@@ -179,6 +225,7 @@ fn image_error(error: ImageError, limits: &ImageLimits) -> OcrError {
 
 fn for_each_tiff_page(
     bytes: &[u8],
+    pages: RangeInclusive<u32>,
     limits: &ImageLimits,
     visit: &mut dyn FnMut(PageRaster) -> Result<(), OcrError>,
 ) -> Result<(), OcrError> {
@@ -191,6 +238,23 @@ fn for_each_tiff_page(
         .with_limits(tiff_limits);
     let mut page_number = 1u32;
     loop {
+        if page_number > *pages.end() {
+            return Ok(());
+        }
+        if page_number < *pages.start() {
+            if !decoder.more_images() {
+                return Err(OcrError::PageOutOfRange {
+                    first: *pages.start(),
+                    last: *pages.end(),
+                    page_count: page_number,
+                });
+            }
+            decoder
+                .next_image()
+                .map_err(|error| tiff_error(error, limits))?;
+            page_number += 1;
+            continue;
+        }
         let (width, height) = decoder
             .dimensions()
             .map_err(|error| tiff_error(error, limits))?;
@@ -486,10 +550,16 @@ mod tests {
 
     fn pages_of(bytes: &[u8], format: InputFormat) -> Result<Vec<PageRaster>, OcrError> {
         let mut pages = Vec::new();
-        for_each_page(bytes, format, &ImageLimits::default(), &mut |page| {
-            pages.push(page);
-            Ok(())
-        })?;
+        for_each_page(
+            bytes,
+            format,
+            1..=u32::MAX,
+            &ImageLimits::default(),
+            &mut |page| {
+                pages.push(page);
+                Ok(())
+            },
+        )?;
         Ok(pages)
     }
 

@@ -93,8 +93,17 @@ pub use engine::{LanguagePolicy, OcrConfig, OcrEngine, PageSegmentation};
 pub use error::OcrError;
 pub use fixtures::scanned_pdf;
 pub use format::{detect_format, InputFormat};
-pub use images::ImageLimits;
+pub use images::{image_page_count, ImageLimits, MAX_TIFF_PAGES};
 pub use language::{detect_language, Language};
 pub use openmp::{ensure_single_threaded_openmp, OPENMP_THREAD_LIMIT_VAR};
 pub use page::{BoundingBox, OcrDocument, OcrPage, OcrWord};
 pub use pdf::{pdf_page_count, render_page_png};
+
+/// Pages of a scan: a PDF's pages, a TIFF's pages, one for any other image. Reads no pixels,
+/// so a long scan can be sent to the bulk lane or split before any page is recognised.
+pub fn scan_page_count(bytes: &[u8]) -> Result<u32, OcrError> {
+    match detect_format(bytes)? {
+        InputFormat::Pdf => pdf_page_count(bytes),
+        _ => image_page_count(bytes),
+    }
+}

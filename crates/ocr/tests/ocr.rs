@@ -174,6 +174,40 @@ fn reads_every_page_of_a_multi_page_tiff() {
 }
 
 #[test]
+fn counts_tiff_pages_without_decoding_and_reads_a_range() {
+    use tiff::encoder::{colortype::Gray8, TiffEncoder};
+    let page = render_grey(&german_pdf(), 200);
+    let blank = vec![255u8; (page.width() * page.height()) as usize];
+    let mut bytes = Cursor::new(Vec::new());
+    let mut encoder = TiffEncoder::new(&mut bytes).unwrap();
+    // Blank, invoice, blank, blank: only page 2 has text.
+    for pixels in [&blank[..], page.as_raw(), &blank[..], &blank[..]] {
+        encoder
+            .write_image::<Gray8>(page.width(), page.height(), pixels)
+            .unwrap();
+    }
+    let bytes = bytes.into_inner();
+    assert_eq!(stapel_ocr::image_page_count(&bytes).unwrap(), 4);
+    assert_eq!(stapel_ocr::scan_page_count(&bytes).unwrap(), 4);
+
+    // Part 2..=3 of a split: page 2 is read as page 2, page 3 is blank, nothing else is read.
+    let document = german_engine().ocr_image_pages(&bytes, 2..=3).unwrap();
+    let numbers: Vec<u32> = document.pages.iter().map(|page| page.page_number).collect();
+    assert_eq!(numbers, [2, 3]);
+    assert_reads_german_sample(&document);
+    assert!(document.pages[1].blank);
+
+    // A range past the end is an error naming the page count, not an empty reading.
+    let error = german_engine().ocr_image_pages(&bytes, 6..=7).unwrap_err();
+    assert_eq!(error.code(), "pdf.page_out_of_range");
+    assert!(error.to_string().contains("4 pages"), "{error}");
+
+    // Single images have one page.
+    let png = encode(&DynamicImage::ImageLuma8(page), ImageFormat::Png);
+    assert_eq!(stapel_ocr::scan_page_count(&png).unwrap(), 1);
+}
+
+#[test]
 fn turns_a_sideways_scan_upright() {
     let mut engine = OcrEngine::new(OcrConfig {
         languages: LanguagePolicy::Fixed(vec![Language::German, Language::English]),

@@ -29,45 +29,16 @@
 //!
 //! The process restarts itself with `OMP_THREAD_LIMIT=1` when it was not started with it.
 
-use rust_decimal::Decimal;
-use stapel_domain::{DocumentType, ExtractedInvoice};
+#[path = "../../extract/examples/scoring/mod.rs"]
+mod scoring;
+
+use scoring::{
+    print_field_table, print_misses, read_expected_json, score, share, FieldResult, CORE_FIELDS,
+};
 use stapel_pipeline::ocr::{ocr_pages, OcrReading, PageSelection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
-
-/// The fields compared, in print order.
-const FIELDS: [&str; 17] = [
-    "document_type",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "currency",
-    "supplier_name",
-    "supplier_vat_id",
-    "customer_name",
-    "net_total",
-    "vat_total",
-    "gross_total",
-    "amount_due",
-    "vat_breakdown",
-    "iban",
-    "lines_count",
-    "lines_net",
-    "lines_exact",
-];
-
-/// The fields the Field extraction issue holds to ≥ 95 % exact; the rest to ≥ 90 %.
-const CORE_FIELDS: [&str; 7] = [
-    "invoice_number",
-    "issue_date",
-    "currency",
-    "net_total",
-    "vat_total",
-    "gross_total",
-    "supplier_vat_id",
-];
 
 /// The resolutions a document is rendered at, one drawn per document.
 const RESOLUTIONS: [u32; 3] = [150, 200, 300];
@@ -261,28 +232,15 @@ fn read_document(
         std::fs::write(dir.join(format!("{stem}.ocr.txt")), dump)?;
     }
     let invoice = stapel_extract::parse_pdf_text(text);
-    let (invoice, truth) = if truth.document_type == Some(DocumentType::CreditNote) {
-        (unsigned_found(invoice), unsigned_truth(truth))
-    } else {
-        (invoice, truth)
-    };
-    let mut fields = compare(&invoice, &truth);
-    mark_unprinted(
-        &mut fields,
+    let fields = score(
+        invoice,
+        truth,
         &format!(
             "{}\n{}",
             text.pages.join("\n"),
             text.layout_pages.join("\n")
         ),
     );
-    for (field, result) in fields.iter_mut() {
-        let key = if field.starts_with("lines") {
-            "lines"
-        } else {
-            field
-        };
-        result.confidence = invoice.confidence.get(key).copied();
-    }
     let core_right = CORE_FIELDS
         .iter()
         .filter(|field| fields[*field].is_right())
@@ -306,62 +264,19 @@ fn read_document(
     })
 }
 
+/// The field results of `selected`, in the shape the scoring module takes.
+fn fields_of<'a>(selected: &[&'a DocumentResult]) -> Vec<&'a BTreeMap<&'static str, FieldResult>> {
+    selected.iter().map(|document| &document.fields).collect()
+}
+
 fn print_report(documents: &[DocumentResult], engine_start_up: Duration) {
     let total = documents.len();
     println!();
     println!("per-field exact-match accuracy on {total} documents:");
-    println!(
-        "  {:<16} {:>7} {:>8} {:>7} {:>13}",
-        "field", "right", "missing", "wrong", "not in text"
-    );
-    for field in FIELDS {
-        let right = documents
-            .iter()
-            .filter(|document| document.fields[field].is_right())
-            .count();
-        let missing = documents
-            .iter()
-            .filter(|document| {
-                let result = &document.fields[field];
-                !result.is_right() && result.found == "null"
-            })
-            .count();
-        let not_in_text = documents
-            .iter()
-            .filter(|document| document.fields[field].not_in_text)
-            .count();
-        let wrong = total - right - missing;
-        println!("  {field:<16} {right:>3}/{total:<3} {missing:>8} {wrong:>7} {not_in_text:>13}");
-    }
-    let share = |fields: &[&str], selected: &[&DocumentResult]| {
-        let right: usize = fields
-            .iter()
-            .map(|field| {
-                selected
-                    .iter()
-                    .filter(|document| document.fields[*field].is_right())
-                    .count()
-            })
-            .sum();
-        let total = fields.len() * selected.len();
-        format!(
-            "{right}/{total} = {:.1}%",
-            100.0 * right as f64 / total.max(1) as f64
-        )
-    };
-    let all: Vec<&DocumentResult> = documents.iter().collect();
-    let rest: Vec<&str> = FIELDS
-        .iter()
-        .copied()
-        .filter(|field| !CORE_FIELDS.contains(field))
-        .collect();
-    println!(
-        "  core fields ({}): {}",
-        CORE_FIELDS.join(", "),
-        share(&CORE_FIELDS, &all)
-    );
-    println!("  other fields: {}", share(&rest, &all));
-    println!("  (\"not in text\": the expected identifier, name or date appears nowhere in the OCR text)");
+    let all: Vec<&BTreeMap<&'static str, FieldResult>> =
+        documents.iter().map(|document| &document.fields).collect();
+    print_field_table(&all);
+    let rest = scoring::other_fields();
 
     let pages: u32 = documents.iter().map(|document| document.pages).sum();
     let confidence_weighted: f64 = documents
@@ -392,12 +307,10 @@ fn print_report(documents: &[DocumentResult], engine_start_up: Duration) {
         engine_start_up.as_secs_f64(),
         preparation_time.as_secs_f64() / f64::from(pages.max(1)),
     );
-    println!("by resolution:");
-    for dpi in RESOLUTIONS {
-        let selected: Vec<&DocumentResult> = documents
-            .iter()
-            .filter(|document| document.dpi == dpi)
-            .collect();
+    let print_group = |label: &str, selected: &[&DocumentResult]| {
+        if selected.is_empty() {
+            return;
+        }
         let pages: u32 = selected.iter().map(|document| document.pages).sum();
         let time: Duration = selected.iter().map(|document| document.ocr_time).sum();
         let confidence: f64 = selected
@@ -408,37 +321,47 @@ fn print_report(documents: &[DocumentResult], engine_start_up: Duration) {
             .sum::<f64>()
             / f64::from(pages.max(1));
         println!(
-            "  {dpi} DPI: {:>2} documents, {pages:>2} pages, {:.2} s/page, confidence {confidence:.3}, core {}, other {}",
+            "  {label:<9} {:>2} documents, {pages:>2} pages, {:.2} s/page, confidence {confidence:.3}, \
+             core {}, other {}",
             selected.len(),
             time.as_secs_f64() / f64::from(pages.max(1)),
-            share(&CORE_FIELDS, &selected),
-            share(&rest, &selected)
+            share(&CORE_FIELDS, &fields_of(selected)),
+            share(&rest, &fields_of(selected))
         );
+    };
+    println!("by resolution:");
+    for dpi in RESOLUTIONS {
+        let selected: Vec<&DocumentResult> = documents
+            .iter()
+            .filter(|document| document.dpi == dpi)
+            .collect();
+        print_group(&format!("{dpi} DPI"), &selected);
+    }
+    // The synthetic corpus names its files `NNNN_<language>_<layout>.pdf`.
+    for (title, segment) in [("by layout:", 2), ("by language:", 1)] {
+        let key = |document: &DocumentResult| {
+            let stem = document.name.trim_end_matches(".pdf");
+            stem.split('_').nth(segment).unwrap_or("other").to_owned()
+        };
+        let mut keys: Vec<String> = documents.iter().map(key).collect();
+        keys.sort();
+        keys.dedup();
+        println!("{title}");
+        for value in keys {
+            let selected: Vec<&DocumentResult> = documents
+                .iter()
+                .filter(|document| key(document) == value)
+                .collect();
+            print_group(&value, &selected);
+        }
     }
 
     println!();
-    println!("misses (\"wrong\" = a value that is not the truth, worse than null):");
-    for document in documents {
-        for field in FIELDS {
-            let result = &document.fields[field];
-            if result.is_right() {
-                continue;
-            }
-            let kind = match (result.found == "null", result.not_in_text) {
-                (true, false) => "missing",
-                (true, true) => "missing, truth not in OCR text",
-                (false, false) => "WRONG",
-                (false, true) => "WRONG, truth not in OCR text",
-            };
-            let confidence = result
-                .confidence
-                .map_or(String::new(), |value| format!(" (confidence {value:.2})"));
-            println!(
-                "  {} {field} [{kind}]: found {}{confidence} expected {}",
-                document.name, result.found, result.expected
-            );
-        }
-    }
+    let misses: Vec<(String, BTreeMap<&'static str, FieldResult>)> = documents
+        .iter()
+        .map(|document| (document.name.clone(), document.fields.clone()))
+        .collect();
+    print_misses(&misses);
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -611,369 +534,3 @@ fn box_blur(pixels: &[u8], width: u32, height: u32) -> Vec<u8> {
 
 // The comparison below is the minimal part of `crates/extract/examples/accuracy.rs` that the
 // `*.expected.json` ground truth needs, with the same rules.
-
-/// One field's ground truth and what the extractor found, both as comparable text.
-struct FieldResult {
-    expected: String,
-    found: String,
-    /// The expected value appears nowhere in the OCR text: the miss is Tesseract's, not the
-    /// parser's. Only identifiers, names and dates are checked.
-    not_in_text: bool,
-    /// The extractor's confidence in what it found.
-    confidence: Option<f32>,
-}
-
-impl FieldResult {
-    fn is_right(&self) -> bool {
-        self.expected == self.found
-    }
-}
-
-/// Mark the misses whose expected value is not in the text at all. Only identifiers, names
-/// and dates are checked; amounts and lists are printed in too many forms to tell.
-fn mark_unprinted(results: &mut BTreeMap<&'static str, FieldResult>, text: &str) {
-    let squeeze = |value: &str| -> String {
-        value
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_uppercase)
-            .collect()
-    };
-    let page = squeeze(text);
-    for (field, result) in results.iter_mut() {
-        if result.is_right() || result.expected == "null" {
-            continue;
-        }
-        let forms: Vec<String> = match *field {
-            "issue_date" | "due_date" => {
-                let Ok(date) = chrono::NaiveDate::parse_from_str(&result.expected, "%Y-%m-%d")
-                else {
-                    continue;
-                };
-                [
-                    "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%B%e,%Y", "%d.%m.%y",
-                ]
-                .iter()
-                .map(|format| squeeze(&date.format(format).to_string()))
-                .collect()
-            }
-            "invoice_number" | "supplier_name" | "customer_name" | "supplier_vat_id" | "iban" => {
-                vec![squeeze(&result.expected)]
-            }
-            _ => continue,
-        };
-        result.not_in_text = !forms.iter().any(|form| page.contains(form.as_str()));
-    }
-}
-
-/// One line item: quantity, unit price, net amount, VAT rate.
-type LineTruth = (
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-);
-
-/// Ground truth, in the extractor's vocabulary.
-struct Invoice {
-    document_type: Option<DocumentType>,
-    invoice_number: Option<String>,
-    issue_date: Option<String>,
-    due_date: Option<String>,
-    currency: Option<String>,
-    supplier_name: Option<String>,
-    supplier_vat_id: Option<String>,
-    customer_name: Option<String>,
-    net_total: Option<Decimal>,
-    vat_total: Option<Decimal>,
-    gross_total: Option<Decimal>,
-    /// The amount to pay: the printed amount due, else the gross total.
-    amount_due: Option<Decimal>,
-    /// (rate, base, amount) per rate.
-    vat_breakdown: Vec<(Decimal, Decimal, Decimal)>,
-    iban: Option<String>,
-    lines: Vec<LineTruth>,
-}
-
-/// Ground truth in the `*.expected.json` shape (the public `ExtractedInvoice` field names).
-fn read_expected_json(json: &str) -> Option<Invoice> {
-    let value: serde_json::Value = serde_json::from_str(json).ok()?;
-    let text = |key: &str| value.get(key)?.as_str().map(str::to_owned);
-    let decimal =
-        |value: &serde_json::Value, key: &str| Decimal::from_str(value.get(key)?.as_str()?).ok();
-    let document_type = match text("document_type").as_deref() {
-        Some("credit_note") => DocumentType::CreditNote,
-        _ => DocumentType::Invoice,
-    };
-    let gross_total = decimal(&value, "gross_total");
-    let list = |key: &str| {
-        value
-            .get(key)
-            .and_then(|v| v.as_array())
-            .cloned()
-            .unwrap_or_default()
-    };
-    Some(Invoice {
-        document_type: Some(document_type),
-        invoice_number: text("invoice_number"),
-        issue_date: text("issue_date"),
-        due_date: text("due_date"),
-        currency: text("currency"),
-        supplier_name: text("supplier_name"),
-        supplier_vat_id: text("supplier_vat_id"),
-        customer_name: text("customer_name"),
-        net_total: decimal(&value, "net_total"),
-        vat_total: decimal(&value, "vat_total"),
-        gross_total,
-        // No separate amount due printed: the amount to pay is the gross total.
-        amount_due: decimal(&value, "amount_due").or(gross_total),
-        vat_breakdown: list("vat_breakdown")
-            .iter()
-            .filter_map(|entry| {
-                Some((
-                    decimal(entry, "rate")?,
-                    decimal(entry, "base")?,
-                    decimal(entry, "amount")?,
-                ))
-            })
-            .collect(),
-        iban: text("iban"),
-        lines: list("lines")
-            .iter()
-            .map(|line| {
-                (
-                    decimal(line, "quantity"),
-                    decimal(line, "unit_price"),
-                    decimal(line, "net_amount"),
-                    decimal(line, "vat_rate"),
-                )
-            })
-            .collect(),
-    })
-}
-
-fn show<T: ToString>(value: Option<T>) -> String {
-    value.map_or("null".to_owned(), |value| value.to_string())
-}
-
-/// Names compare with whitespace collapsed and case folded.
-fn name(value: Option<&str>) -> String {
-    show(value.map(|value| {
-        value
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase()
-    }))
-}
-
-fn compact(value: Option<&str>) -> String {
-    show(value.map(|value| value.replace(' ', "").to_uppercase()))
-}
-
-fn amount(value: Option<Decimal>) -> String {
-    show(value.map(|value| value.normalize()))
-}
-
-/// A credit note may print its amounts negative or positive, and stapel books both the same way
-/// (see `stapel_booking`), so credit notes are compared by magnitude.
-fn unsigned_found(mut invoice: ExtractedInvoice) -> ExtractedInvoice {
-    for amount in [
-        &mut invoice.net_total,
-        &mut invoice.vat_total,
-        &mut invoice.gross_total,
-        &mut invoice.amount_due,
-    ] {
-        *amount = amount.map(|value| value.abs());
-    }
-    for entry in &mut invoice.vat_breakdown {
-        entry.base = entry.base.abs();
-        entry.amount = entry.amount.abs();
-    }
-    for line in &mut invoice.lines {
-        line.quantity = line.quantity.map(|value| value.abs());
-        line.unit_price = line.unit_price.map(|value| value.abs());
-        line.net_amount = line.net_amount.map(|value| value.abs());
-    }
-    invoice
-}
-
-fn unsigned_truth(mut truth: Invoice) -> Invoice {
-    for amount in [
-        &mut truth.net_total,
-        &mut truth.vat_total,
-        &mut truth.gross_total,
-        &mut truth.amount_due,
-    ] {
-        *amount = amount.map(|value| value.abs());
-    }
-    for (_, base, amount) in &mut truth.vat_breakdown {
-        *base = base.abs();
-        *amount = amount.abs();
-    }
-    for (quantity, price, net, _) in &mut truth.lines {
-        *quantity = quantity.map(|value| value.abs());
-        *price = price.map(|value| value.abs());
-        *net = net.map(|value| value.abs());
-    }
-    truth
-}
-
-fn compare(found: &ExtractedInvoice, truth: &Invoice) -> BTreeMap<&'static str, FieldResult> {
-    let mut results = BTreeMap::new();
-    let mut add = |field: &'static str, expected: String, found: String| {
-        results.insert(
-            field,
-            FieldResult {
-                expected,
-                found,
-                not_in_text: false,
-                confidence: None,
-            },
-        );
-    };
-    let document_type = |value: DocumentType| format!("{value:?}");
-    add(
-        "document_type",
-        show(truth.document_type.map(document_type)),
-        document_type(found.document_type),
-    );
-    add(
-        "invoice_number",
-        show(truth.invoice_number.clone()),
-        show(found.invoice_number.clone()),
-    );
-    add(
-        "issue_date",
-        show(truth.issue_date.clone()),
-        show(found.issue_date),
-    );
-    add(
-        "due_date",
-        show(truth.due_date.clone()),
-        show(found.due_date),
-    );
-    add(
-        "currency",
-        show(truth.currency.clone()),
-        show(found.currency.clone()),
-    );
-    add(
-        "supplier_name",
-        name(truth.supplier_name.as_deref()),
-        name(found.supplier_name.as_deref()),
-    );
-    add(
-        "supplier_vat_id",
-        compact(truth.supplier_vat_id.as_deref()),
-        compact(found.supplier_vat_id.as_deref()),
-    );
-    add(
-        "customer_name",
-        name(truth.customer_name.as_deref()),
-        name(found.customer_name.as_deref()),
-    );
-    add(
-        "net_total",
-        amount(truth.net_total),
-        amount(found.net_total),
-    );
-    add(
-        "vat_total",
-        amount(truth.vat_total),
-        amount(found.vat_total),
-    );
-    add(
-        "gross_total",
-        amount(truth.gross_total),
-        amount(found.gross_total),
-    );
-    // The truth's amount due defaults to the gross total, so the found one does too.
-    let found_due = found.amount_due.or(found.gross_total);
-    add("amount_due", amount(truth.amount_due), amount(found_due));
-    let breakdown = |entries: Vec<(Decimal, Decimal, Decimal)>| {
-        let mut entries: Vec<String> = entries
-            .into_iter()
-            .map(|(rate, base, amount)| {
-                format!(
-                    "{}%:{}:{}",
-                    rate.normalize(),
-                    base.normalize(),
-                    amount.normalize()
-                )
-            })
-            .collect();
-        entries.sort();
-        if entries.is_empty() {
-            "null".to_owned()
-        } else {
-            format!("[{}]", entries.join(" "))
-        }
-    };
-    add(
-        "vat_breakdown",
-        breakdown(truth.vat_breakdown.clone()),
-        breakdown(
-            found
-                .vat_breakdown
-                .iter()
-                .map(|entry| (entry.rate, entry.base, entry.amount))
-                .collect(),
-        ),
-    );
-    add(
-        "iban",
-        compact(truth.iban.as_deref()),
-        compact(found.iban.as_deref()),
-    );
-    let null_if_empty =
-        |count: usize, text: String| if count == 0 { "null".to_owned() } else { text };
-    add(
-        "lines_count",
-        null_if_empty(truth.lines.len(), truth.lines.len().to_string()),
-        null_if_empty(found.lines.len(), found.lines.len().to_string()),
-    );
-    let nets = |nets: Vec<Option<Decimal>>| {
-        let shown: Vec<String> = nets.into_iter().map(amount).collect();
-        null_if_empty(shown.len(), format!("[{}]", shown.join(" ")))
-    };
-    add(
-        "lines_net",
-        nets(truth.lines.iter().map(|line| line.2).collect()),
-        nets(found.lines.iter().map(|line| line.net_amount).collect()),
-    );
-    let exact = |lines: Vec<LineTruth>| {
-        let shown: Vec<String> = lines
-            .into_iter()
-            .map(|(quantity, price, net, rate)| {
-                format!(
-                    "{}x{}={}@{}",
-                    amount(quantity),
-                    amount(price),
-                    amount(net),
-                    amount(rate)
-                )
-            })
-            .collect();
-        null_if_empty(shown.len(), format!("[{}]", shown.join(" ")))
-    };
-    add(
-        "lines_exact",
-        exact(truth.lines.clone()),
-        exact(
-            found
-                .lines
-                .iter()
-                .map(|line| {
-                    (
-                        line.quantity,
-                        line.unit_price,
-                        line.net_amount,
-                        line.vat_rate,
-                    )
-                })
-                .collect(),
-        ),
-    );
-    results
-}

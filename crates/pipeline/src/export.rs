@@ -32,6 +32,8 @@ pub async fn reviewed_entries(
             supplier_name: invoice.supplier_name,
             currency: invoice.currency.unwrap_or_else(|| "EUR".to_owned()),
             creditor_account: None,
+            cost_centre: latest.proposal.cost_centre,
+            due_date: latest.proposal.due_date,
             lines: latest.proposal.lines,
         });
     }

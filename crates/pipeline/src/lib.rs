@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod backends;
+pub mod charts;
 pub mod export;
 pub mod ingest;
 pub mod lanes;

@@ -140,7 +140,7 @@ pub enum PageSelection {
     /// The whole document, if it has at most this many pages; otherwise [`TOO_MANY_PAGES`]
     /// with the page count, before any page is read.
     AllUpTo(u32),
-    /// Pages `first..=last` of a PDF (1-based): one part of a split scan.
+    /// Pages `first..=last` of a PDF or TIFF (1-based): one part of a split scan.
     Range(u32, u32),
 }
 
@@ -149,33 +149,32 @@ pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailu
     ocr_pages(bytes, PageSelection::AllUpTo(max_pages))
 }
 
-/// Read the selected pages of a scanned PDF, or an image (whole).
+/// Read the selected pages of a scanned PDF or multi-page TIFF, or an image.
 pub fn ocr_pages(bytes: &[u8], selection: PageSelection) -> Result<OcrReading, OcrFailure> {
     let format = stapel_ocr::detect_format(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
+    // PDFs and TIFFs have pages; counting them reads no pixels, so a scan too long for one
+    // job is handed over before any page is recognised.
+    let pages = stapel_ocr::scan_page_count(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
+    let range = match selection {
+        PageSelection::AllUpTo(max_pages) if pages > max_pages => {
+            return Err(OcrFailure {
+                code: TOO_MANY_PAGES.to_owned(),
+                message: format!(
+                    "the scan has {pages} pages; scans of up to {max_pages} pages are read in \
+                     one job"
+                ),
+                retryable: false,
+                pages: Some(pages),
+            });
+        }
+        PageSelection::AllUpTo(_) => 1..=pages,
+        PageSelection::Range(first, last) => first..=last.min(pages),
+    };
     let mut engine =
         OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?;
     let document = match format {
-        InputFormat::Pdf => {
-            let pages =
-                stapel_ocr::pdf_page_count(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
-            let range = match selection {
-                PageSelection::AllUpTo(max_pages) if pages > max_pages => {
-                    return Err(OcrFailure {
-                        code: TOO_MANY_PAGES.to_owned(),
-                        message: format!(
-                            "the scan has {pages} pages; scans of up to {max_pages} pages are \
-                             read in one job"
-                        ),
-                        retryable: false,
-                        pages: Some(pages),
-                    });
-                }
-                PageSelection::AllUpTo(_) => 1..=pages,
-                PageSelection::Range(first, last) => first..=last.min(pages),
-            };
-            engine.ocr_pdf(bytes, range)
-        }
-        _ => engine.ocr_image(bytes),
+        InputFormat::Pdf => engine.ocr_pdf(bytes, range),
+        _ => engine.ocr_image_pages(bytes, range),
     }
     .map_err(|error| OcrFailure::from_ocr(&error))?;
     Ok(OcrReading::from_document(&document))

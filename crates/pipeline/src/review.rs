@@ -2,11 +2,26 @@
 //!
 //! Every review appends a version to the document's proposal history (the machine's proposal
 //! stays version 1; who, when and what changed are kept), and teaches the supplier memory of
-//! the document's administration: the expense account the bookkeeper booked this supplier on.
-//! The next invoice of that supplier (same VAT id, else IBAN, else normalised name) is proposed
-//! on that account at once: one correction is enough.
+//! the document's administration what the bookkeeper decided for this supplier:
+//!
+//! - the **expense account** the expense lines were booked on (every review);
+//! - the **VAT code** of the entry's one input VAT line, when a correction set it (a `vat_code`,
+//!   or corrected `lines` whose VAT line carries another code than the machine proposed). An
+//!   acceptance teaches no VAT code: the machine's own code is already what the document says;
+//! - the **cost centre** (`cost_centre`), when given;
+//! - the **payment terms** in days: as given (`payment_terms_days`), else the reviewed
+//!   invoice's printed due date minus its issue date.
+//!
+//! The next invoice of that supplier (same VAT id, else IBAN, else normalised name) is
+//! proposed that way at once ([`apply_supplier_memory`]): one correction is enough. The memory
+//! fills what the document leaves open and follows the bookkeeper where it disagrees, but says
+//! so: a learned VAT code that differs from the code the document's rate gives is applied with
+//! a reason, so the entry is looked at. A printed due date always wins over learned terms.
+//! A supplier the administration has no memory of is new, and its proposal says so.
 
+use crate::charts::{ChartError, ChartLibrary};
 use crate::Backends;
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use stapel_booking::ChartOfAccounts;
@@ -28,9 +43,20 @@ pub struct ReviewRequest {
     /// Correct: book the expense lines on this account.
     #[serde(default)]
     pub expense_account: Option<String>,
-    /// Correct: the whole entry as it should be (must balance). Wins over `expense_account`.
+    /// Correct: the whole entry as it should be (must balance). Wins over `expense_account`
+    /// and `vat_code`.
     #[serde(default)]
     pub lines: Option<Vec<ProposalLine>>,
+    /// Correct: the VAT code of the entry's input VAT line (there must be exactly one).
+    #[serde(default)]
+    pub vat_code: Option<String>,
+    /// Correct: the cost centre the entry is booked to.
+    #[serde(default)]
+    pub cost_centre: Option<String>,
+    /// Correct: the supplier's payment terms in days; the due date becomes the issue date
+    /// plus these days unless the invoice prints one.
+    #[serde(default)]
+    pub payment_terms_days: Option<u32>,
 }
 
 fn default_author() -> String {
@@ -58,8 +84,20 @@ pub enum ReviewError {
     #[error("document {0} has no proposal to review yet")]
     NotReviewable(DocumentId),
     /// A correction that changes nothing.
-    #[error("a correction needs `expense_account` or `lines`")]
+    #[error(
+        "a correction needs `expense_account`, `lines`, `vat_code`, `cost_centre` or \
+         `payment_terms_days`"
+    )]
     NothingToCorrect,
+    /// A `vat_code` correction on an entry without exactly one input VAT line.
+    #[error(
+        "the entry has {0} input VAT lines; a `vat_code` correction needs exactly one (send \
+         the whole entry as `lines` instead)"
+    )]
+    AmbiguousVatCode(usize),
+    /// The administration's chart of accounts could not be had.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
     /// Corrected lines whose debits and credits differ.
     #[error("the corrected entry does not balance: debit {debit}, credit {credit}")]
     Unbalanced {
@@ -85,6 +123,8 @@ impl ReviewError {
             Self::NothingToCorrect => "review.nothing_to_correct",
             Self::Unbalanced { .. } => "review.unbalanced",
             Self::InvalidLine(_) => "review.invalid_line",
+            Self::AmbiguousVatCode(_) => "review.ambiguous_vat_code",
+            Self::Chart(error) => error.code(),
             Self::Records(_) => "internal.unavailable",
         }
     }
@@ -101,10 +141,11 @@ pub struct ReviewResult {
     pub learned: bool,
 }
 
-/// Accept or correct a document's current proposal, and teach the supplier memory.
+/// Accept or correct a document's current proposal, and teach the supplier memory. The
+/// document's administration decides the chart the entry is read against.
 pub async fn review_document(
     backends: &Backends,
-    chart: &ChartOfAccounts,
+    charts: &ChartLibrary,
     id: DocumentId,
     request: &ReviewRequest,
 ) -> Result<ReviewResult, ReviewError> {
@@ -120,11 +161,19 @@ pub async fn review_document(
         .pop()
         .ok_or(ReviewError::NotReviewable(id))?
         .proposal;
+    let chart = charts
+        .for_administration(backends, record.document.administration_id)
+        .await?;
+    let invoice = backends.records.extraction(id).await?;
     let (action, proposal, changes) = match request.action {
         ReviewAction::Accept => (ProposalAction::Accepted, current.clone(), None),
         ReviewAction::Correct => {
-            let corrected = corrected_proposal(&current, chart, request)?;
-            let changes = json!({"lines": {"from": current.lines, "to": corrected.lines}});
+            let corrected = corrected_proposal(&current, &chart, invoice.as_ref(), request)?;
+            let changes = json!({
+                "lines": {"from": current.lines, "to": corrected.lines},
+                "cost_centre": {"from": current.cost_centre, "to": corrected.cost_centre},
+                "due_date": {"from": current.due_date, "to": corrected.due_date},
+            });
             (ProposalAction::Corrected, corrected, Some(changes))
         }
     };
@@ -140,10 +189,16 @@ pub async fn review_document(
         ReviewOutcome::NotReviewable => return Err(ReviewError::NotReviewable(id)),
         ReviewOutcome::NotFound => return Err(ReviewError::NotFound(id)),
     };
-    let invoice = backends.records.extraction(id).await?;
     let learned = match invoice.as_ref().and_then(ExtractedInvoice::supplier_key) {
         Some(key) => {
-            let expense_account = expense_account_of(&proposal, chart);
+            let expense_account = expense_account_of(&proposal, &chart);
+            let vat_code = match action {
+                ProposalAction::Corrected => taught_vat_code(&current, &proposal, &chart),
+                _ => None,
+            };
+            let payment_terms_days = request
+                .payment_terms_days
+                .or_else(|| invoice.as_ref().and_then(printed_terms_days));
             backends
                 .records
                 .remember_supplier(&SupplierUpdate {
@@ -151,7 +206,9 @@ pub async fn review_document(
                     supplier_key: &key,
                     supplier_name: invoice.as_ref().and_then(|i| i.supplier_name.as_deref()),
                     expense_account: expense_account.as_deref(),
-                    vat_code: None,
+                    vat_code: vat_code.as_deref(),
+                    cost_centre: proposal.cost_centre.as_deref(),
+                    payment_terms_days,
                     updated_by: &request.author,
                 })
                 .await?;
@@ -170,10 +227,19 @@ pub async fn review_document(
 fn corrected_proposal(
     current: &BookingProposal,
     chart: &ChartOfAccounts,
+    invoice: Option<&ExtractedInvoice>,
     request: &ReviewRequest,
 ) -> Result<BookingProposal, ReviewError> {
-    let lines = match (&request.lines, &request.expense_account) {
-        (Some(lines), _) => {
+    let changes_something = request.lines.is_some()
+        || request.expense_account.is_some()
+        || request.vat_code.is_some()
+        || request.cost_centre.is_some()
+        || request.payment_terms_days.is_some();
+    if !changes_something {
+        return Err(ReviewError::NothingToCorrect);
+    }
+    let lines = match &request.lines {
+        Some(lines) => {
             for (index, line) in lines.iter().enumerate() {
                 let one_side = line.debit.is_zero() != line.credit.is_zero();
                 if line.account.trim().is_empty() || !one_side {
@@ -182,14 +248,38 @@ fn corrected_proposal(
             }
             lines.clone()
         }
-        (None, Some(account)) => rebook_expenses(&current.lines, chart, account),
-        (None, None) => return Err(ReviewError::NothingToCorrect),
+        None => {
+            let mut lines = current.lines.clone();
+            if let Some(account) = &request.expense_account {
+                lines = rebook_expenses(&lines, chart, account);
+            }
+            if let Some(code) = &request.vat_code {
+                let vat_lines = input_vat_lines(&lines, chart);
+                let [index] = vat_lines.as_slice() else {
+                    return Err(ReviewError::AmbiguousVatCode(vat_lines.len()));
+                };
+                lines[*index].vat_code = Some(code.clone());
+            }
+            lines
+        }
+    };
+    let issue_date = invoice.and_then(|invoice| invoice.issue_date);
+    let printed_due = invoice.and_then(|invoice| invoice.due_date);
+    let due_date = match (printed_due, request.payment_terms_days, issue_date) {
+        (Some(printed), _, _) => Some(printed),
+        (None, Some(days), Some(issued)) => due_after(issued, days),
+        _ => current.due_date,
     };
     let corrected = BookingProposal {
         lines,
         // A bookkeeper's entry is the decision; nothing is left to review.
         needs_review: false,
         reasons: Vec::new(),
+        cost_centre: request
+            .cost_centre
+            .clone()
+            .or_else(|| current.cost_centre.clone()),
+        due_date,
     };
     if !corrected.is_balanced() {
         return Err(ReviewError::Unbalanced {
@@ -219,13 +309,40 @@ fn rebook_expenses(
         .collect()
 }
 
-/// The account the expense lines of a reviewed entry are on: the first line that is not the
-/// chart's VAT or payables account.
+/// The positions of the lines that book charged input VAT: on one of the chart's input VAT
+/// accounts, in an entry that is not a reverse charge (whose self-assessed VAT lines carry
+/// their own codes, which one supplier code cannot replace).
+fn input_vat_lines(lines: &[ProposalLine], chart: &ChartOfAccounts) -> Vec<usize> {
+    let reverse_charge = chart.reverse_charge().is_some_and(|pair| {
+        lines
+            .iter()
+            .any(|line| line.account == pair.output_vat().number())
+    });
+    if reverse_charge {
+        return Vec::new();
+    }
+    let accounts: Vec<&str> = chart
+        .input_vat_accounts()
+        .iter()
+        .map(|account| account.number())
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| accounts.contains(&line.account.as_str()))
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// The account the expense lines of a reviewed entry are on: the first line that is not on
+/// the chart's VAT or payables accounts.
 fn expense_account_of(proposal: &BookingProposal, chart: &ChartOfAccounts) -> Option<String> {
-    let not_expense = [
-        chart.input_vat().number(),
-        chart.accounts_payable().number(),
-    ];
+    let mut not_expense: Vec<&str> = chart
+        .input_vat_accounts()
+        .iter()
+        .map(|account| account.number())
+        .collect();
+    not_expense.push(chart.accounts_payable().number());
     proposal
         .lines
         .iter()
@@ -238,19 +355,85 @@ fn expense_account_of(proposal: &BookingProposal, chart: &ChartOfAccounts) -> Op
         .map(|line| line.account.clone())
 }
 
-/// Apply what reviews taught about this supplier to a fresh proposal: expense lines go to the
-/// remembered account. Returns whether anything changed.
+/// The VAT code a correction taught: the code of the corrected entry's one input VAT line,
+/// when the machine had proposed another (or none).
+fn taught_vat_code(
+    before: &BookingProposal,
+    after: &BookingProposal,
+    chart: &ChartOfAccounts,
+) -> Option<String> {
+    let single_code = |proposal: &BookingProposal| -> Option<Option<String>> {
+        match input_vat_lines(&proposal.lines, chart).as_slice() {
+            [index] => Some(proposal.lines[*index].vat_code.clone()),
+            _ => None,
+        }
+    };
+    let corrected = single_code(after)??;
+    let proposed = single_code(before).flatten();
+    (proposed.as_deref() != Some(corrected.as_str())).then_some(corrected)
+}
+
+/// The payment terms an invoice prints, as days from its issue date to its due date.
+fn printed_terms_days(invoice: &ExtractedInvoice) -> Option<u32> {
+    let days = (invoice.due_date? - invoice.issue_date?).num_days();
+    u32::try_from(days).ok()
+}
+
+/// `issued` plus `days`, if the calendar has that day.
+fn due_after(issued: NaiveDate, days: u32) -> Option<NaiveDate> {
+    issued.checked_add_days(Days::new(u64::from(days)))
+}
+
+/// Apply what reviews taught about this supplier to a fresh proposal (see the module
+/// documentation). Returns whether anything changed.
 pub fn apply_supplier_memory(
     proposal: &mut BookingProposal,
+    invoice: &ExtractedInvoice,
     chart: &ChartOfAccounts,
     memory: &SupplierMemory,
 ) -> bool {
-    let Some(account) = memory.expense_account.as_deref() else {
-        return false;
+    let before = proposal.clone();
+    if let Some(account) = memory.expense_account.as_deref() {
+        proposal.lines = rebook_expenses(&proposal.lines, chart, account);
+    }
+    if let Some(code) = memory.vat_code.as_deref() {
+        if let [index] = input_vat_lines(&proposal.lines, chart).as_slice() {
+            let line = &mut proposal.lines[*index];
+            if let Some(proposed) = line
+                .vat_code
+                .as_deref()
+                .filter(|proposed| *proposed != code)
+            {
+                proposal.reasons.push(format!(
+                    "The VAT line was coded {code}, as the bookkeeper booked this supplier \
+                     before, but the document's rate gives {proposed}; check which applies."
+                ));
+                proposal.needs_review = true;
+            }
+            line.vat_code = Some(code.to_owned());
+        }
+    }
+    if let Some(cost_centre) = &memory.cost_centre {
+        proposal.cost_centre = Some(cost_centre.clone());
+    }
+    if proposal.due_date.is_none() {
+        if let (Some(days), Some(issued)) = (memory.payment_terms_days, invoice.issue_date) {
+            proposal.due_date = due_after(issued, days);
+        }
+    }
+    *proposal != before
+}
+
+/// The reason a proposal gets when the administration has no memory of its supplier.
+pub fn new_supplier_reason(invoice: &ExtractedInvoice) -> String {
+    let supplier = match invoice.supplier_name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name,
+        _ => "this supplier",
     };
-    let before = proposal.lines.clone();
-    proposal.lines = rebook_expenses(&proposal.lines, chart, account);
-    proposal.lines != before
+    format!(
+        "New supplier: {supplier} has not been reviewed in this administration before; check \
+         the expense account and VAT code once, and its next invoices are booked the same way."
+    )
 }
 
 /// The supplier memory for an invoice in an administration, if reviews taught any.
@@ -262,5 +445,127 @@ pub async fn supplier_memory_for(
     match invoice.supplier_key() {
         Some(key) => backends.records.supplier_memory(administration, &key).await,
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use stapel_domain::{Decimal, VatBreakdown};
+
+    fn two_rate_invoice() -> ExtractedInvoice {
+        ExtractedInvoice {
+            supplier_name: Some("Drukkerij B.V.".into()),
+            invoice_number: Some("7".into()),
+            issue_date: NaiveDate::from_ymd_opt(2026, 11, 21),
+            currency: Some("EUR".into()),
+            net_total: Some(Decimal::new(20000, 2)),
+            vat_total: Some(Decimal::new(3000, 2)),
+            gross_total: Some(Decimal::new(23000, 2)),
+            vat_breakdown: vec![
+                VatBreakdown {
+                    rate: Decimal::new(21, 0),
+                    base: Decimal::new(10000, 2),
+                    amount: Decimal::new(2100, 2),
+                },
+                VatBreakdown {
+                    rate: Decimal::new(9, 0),
+                    base: Decimal::new(10000, 2),
+                    amount: Decimal::new(900, 2),
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn memory() -> SupplierMemory {
+        SupplierMemory {
+            administration_id: AdministrationId::new(),
+            supplier_key: "name:drukkerij b.v.".into(),
+            supplier_name: None,
+            expense_account: Some("4930".into()),
+            vat_code: Some("VAT-21-ND".into()),
+            cost_centre: Some("KST-7".into()),
+            payment_terms_days: Some(30),
+            times_confirmed: 1,
+            updated_by: "anna".into(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn one_vat_code_cannot_correct_a_two_rate_entry() {
+        let chart = ChartOfAccounts::generic();
+        let invoice = two_rate_invoice();
+        let proposal = stapel_booking::propose_booking(&invoice, &chart);
+        let request = ReviewRequest {
+            action: ReviewAction::Correct,
+            author: "anna".into(),
+            expense_account: None,
+            lines: None,
+            vat_code: Some("VAT-21-ND".into()),
+            cost_centre: None,
+            payment_terms_days: None,
+        };
+        let error = corrected_proposal(&proposal, &chart, Some(&invoice), &request).unwrap_err();
+        assert!(matches!(error, ReviewError::AmbiguousVatCode(2)), "{error}");
+        assert_eq!(error.code(), "review.ambiguous_vat_code");
+    }
+
+    #[test]
+    fn memory_codes_only_a_single_vat_line_and_never_moves_a_printed_due_date() {
+        let chart = ChartOfAccounts::generic();
+        let mut invoice = two_rate_invoice();
+        invoice.due_date = NaiveDate::from_ymd_opt(2026, 12, 1);
+        let mut proposal = stapel_booking::propose_booking(&invoice, &chart);
+        let codes_before: Vec<Option<String>> = proposal
+            .lines
+            .iter()
+            .map(|line| line.vat_code.clone())
+            .collect();
+        assert!(apply_supplier_memory(
+            &mut proposal,
+            &invoice,
+            &chart,
+            &memory()
+        ));
+        let codes_after: Vec<Option<String>> = proposal
+            .lines
+            .iter()
+            .map(|line| line.vat_code.clone())
+            .collect();
+        assert_eq!(
+            codes_before, codes_after,
+            "two VAT lines keep their own codes"
+        );
+        assert_eq!(proposal.due_date, invoice.due_date);
+        assert_eq!(proposal.cost_centre.as_deref(), Some("KST-7"));
+        assert!(proposal.lines.iter().any(|line| line.account == "4930"));
+        assert!(proposal.is_balanced());
+    }
+
+    #[test]
+    fn a_correction_teaches_a_vat_code_only_when_it_changed_one() {
+        let chart = ChartOfAccounts::generic();
+        let mut invoice = two_rate_invoice();
+        invoice.vat_breakdown.truncate(1);
+        invoice.net_total = Some(Decimal::new(10000, 2));
+        invoice.vat_total = Some(Decimal::new(2100, 2));
+        invoice.gross_total = Some(Decimal::new(12100, 2));
+        let proposed = stapel_booking::propose_booking(&invoice, &chart);
+        assert_eq!(taught_vat_code(&proposed, &proposed, &chart), None);
+        let mut corrected = proposed.clone();
+        let [index] = input_vat_lines(&corrected.lines, &chart)[..] else {
+            panic!("one VAT line: {proposed:?}");
+        };
+        corrected.lines[index].vat_code = Some("VAT-21-ND".into());
+        assert_eq!(
+            taught_vat_code(&proposed, &corrected, &chart).as_deref(),
+            Some("VAT-21-ND")
+        );
+        assert_eq!(printed_terms_days(&invoice), None);
+        invoice.due_date = NaiveDate::from_ymd_opt(2026, 12, 5);
+        assert_eq!(printed_terms_days(&invoice), Some(14));
     }
 }

@@ -5,6 +5,7 @@
 //! again and another worker repeats the job, and the conditional status update in the records
 //! makes the repeat harmless.
 
+use crate::charts::ChartLibrary;
 use crate::ingest::result_key;
 use crate::lanes::{Lane, DEFAULT_PART_PAGES, NEEDS_BULK_LANE, NEEDS_SPLIT};
 use crate::ocr::{OcrReading, PageSelection};
@@ -12,7 +13,7 @@ use crate::process::{finish_split_scan, ocr_with_runner, LongScans};
 use crate::process::{
     process_document_with, DocumentResult, JobFailure, PdfTextRunner, ProcessOptions,
 };
-use crate::review::{apply_supplier_memory, supplier_memory_for};
+use crate::review::{apply_supplier_memory, new_supplier_reason, supplier_memory_for};
 use crate::Backends;
 use bytes::Bytes;
 use stapel_booking::ChartOfAccounts;
@@ -39,8 +40,9 @@ pub struct WorkerConfig {
     pub wait_time: Duration,
     /// How to run the PDF parser.
     pub pdf_text: PdfTextRunner,
-    /// Accounts to book on.
-    pub chart: Arc<ChartOfAccounts>,
+    /// Where each administration's chart of accounts comes from (its own chart by name, a
+    /// firm's chart files first, then the built-in charts).
+    pub charts: ChartLibrary,
     /// Delay before a failed, retryable job becomes visible again.
     pub retry_delay: Duration,
     /// Test hook: sleep this long after taking a job, before processing it, so crash tests can
@@ -60,7 +62,7 @@ impl WorkerConfig {
             heartbeat_interval: Duration::from_secs(20),
             wait_time: Duration::from_secs(20),
             pdf_text,
-            chart: Arc::new(ChartOfAccounts::generic()),
+            charts: ChartLibrary::from_env(),
             retry_delay: Duration::from_secs(5),
             pause_before_processing: Duration::ZERO,
             process: ProcessOptions::default(),
@@ -93,13 +95,11 @@ pub async fn run_worker(
     tokio::pin!(shutdown);
     let mut stats = WorkerStats::default();
     let mut receive_failures = 0u32;
-    let mut turn = 0u64;
     tracing::info!("worker started");
     loop {
-        turn += 1;
         let received = tokio::select! {
             _ = &mut shutdown => break,
-            received = receive_from_lanes(&backends, &config, turn) => received,
+            received = receive_from_lanes(&backends, &config) => received,
         };
         let (lane, messages) = match received {
             Ok(received) => {
@@ -124,21 +124,25 @@ pub async fn run_worker(
     stats
 }
 
-/// One receive across the lanes: a look at each lane without waiting, in the turn's order
-/// (the fast lane first, except every [`crate::lanes::BULK_TURN`]th turn), then a short long-poll on the fast
-/// lane when both were empty. The poll is kept short so bulk work arriving meanwhile waits at
-/// most that long.
+/// One receive across the lanes: a look at each lane without waiting, in the order
+/// [`crate::lanes::bulk_first`] gives from both lanes' depths, then a short long-poll on the
+/// fast lane when both were empty. The poll is kept short so bulk work arriving meanwhile waits
+/// at most that long. When a depth cannot be read, the fast lane comes first.
 async fn receive_from_lanes(
     backends: &Backends,
     config: &WorkerConfig,
-    turn: u64,
 ) -> Result<(Lane, Vec<ReceivedMessage>), QueueError> {
     let look = ReceiveOptions {
         max_messages: 1,
         visibility_timeout: config.visibility_timeout,
         wait_time: Duration::ZERO,
     };
-    for lane in Lane::receive_order(turn) {
+    let (fast, bulk) = tokio::join!(backends.queue.depth(), backends.bulk.depth());
+    let bulk_first = match (fast, bulk) {
+        (Ok(fast), Ok(bulk)) => crate::lanes::bulk_first(fast, bulk),
+        _ => false,
+    };
+    for lane in Lane::receive_order(bulk_first) {
         let messages = lane.queue(backends).receive(&look).await?;
         if !messages.is_empty() {
             return Ok((lane, messages));
@@ -306,13 +310,16 @@ async fn handle_job(
     if !config.pause_before_processing.is_zero() {
         tokio::time::sleep(config.pause_before_processing).await;
     }
-    let outcome = match run_job(backends, config, lane, job).await {
-        Ok(mut result) => {
-            apply_learned(backends, config, job.document_id, &mut result).await;
-            store_result(backends, job.document_id, &result)
-                .await
-                .map(|()| result)
-        }
+    let outcome = match document_chart(backends, config, job.document_id).await {
+        Ok(chart) => match run_job(backends, config, lane, job, &chart).await {
+            Ok(mut result) => {
+                apply_learned(backends, &chart, job.document_id, &mut result).await;
+                store_result(backends, job.document_id, &result)
+                    .await
+                    .map(|()| result)
+            }
+            Err(failure) => Err(failure),
+        },
         Err(failure) => Err(failure),
     };
     heartbeat.abort();
@@ -362,15 +369,49 @@ async fn handle_job(
     }
 }
 
+/// The chart of accounts of the document's administration. A chart that cannot be found or
+/// read fails the document with a specific code (`booking.unknown_chart`,
+/// `booking.invalid_chart`), never books it on another chart; a records hiccup is retried.
+async fn document_chart(
+    backends: &Backends,
+    config: &WorkerConfig,
+    document_id: DocumentId,
+) -> Result<ChartOfAccounts, JobFailure> {
+    let record = backends
+        .records
+        .document(document_id)
+        .await
+        .map_err(|error| JobFailure::transient("records.unavailable", error.to_string()))?
+        .ok_or_else(|| {
+            JobFailure::permanent(
+                "records.document_missing",
+                "the job names a document that has no record",
+            )
+        })?;
+    config
+        .charts
+        .for_administration(backends, record.document.administration_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, stage = "propose", "no chart of accounts for the document");
+            if error.is_transient() {
+                JobFailure::transient(error.code(), error.to_string())
+            } else {
+                JobFailure::permanent(error.code(), error.to_string())
+            }
+        })
+}
+
 async fn run_job(
     backends: &Backends,
     config: &WorkerConfig,
     lane: Lane,
     job: &JobMessage,
+    chart: &ChartOfAccounts,
 ) -> Result<DocumentResult, JobFailure> {
     let bytes = fetch_original(backends, job).await?;
     let runner = config.pdf_text.clone();
-    let chart = config.chart.clone();
+    let chart = chart.clone();
     // Parsing is CPU-bound and may block on a child process: keep it off the async threads.
     let options = match lane {
         Lane::Fast => ProcessOptions {
@@ -398,7 +439,7 @@ async fn run_job(
 /// it cannot be read, the proposal stands as computed.
 async fn apply_learned(
     backends: &Backends,
-    config: &WorkerConfig,
+    chart: &ChartOfAccounts,
     document_id: DocumentId,
     result: &mut DocumentResult,
 ) {
@@ -414,28 +455,46 @@ async fn apply_learned(
     flag_duplicates(backends, &record, result).await;
     match supplier_memory_for(backends, administration, &result.invoice).await {
         Ok(Some(memory)) => {
-            if apply_supplier_memory(&mut result.proposal, &config.chart, &memory) {
+            if apply_supplier_memory(&mut result.proposal, &result.invoice, chart, &memory) {
                 tracing::info!(
                     times_confirmed = memory.times_confirmed,
-                    "booked on the supplier's account as reviews taught"
+                    "booked the supplier as reviews taught"
                 );
             }
+        }
+        // A supplier no review has taught anything: its accounts are the chart's defaults, so
+        // a bookkeeper looks once. (An invoice naming no supplier at all has its own reason.)
+        Ok(None) if result.invoice.supplier_key().is_some() => {
+            result.proposal.needs_review = true;
+            result
+                .proposal
+                .reasons
+                .push(new_supplier_reason(&result.invoice));
         }
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "could not read the supplier memory"),
     }
 }
 
-/// Flag a document that repeats another: the same file (content hash) in the tenant, or the
-/// same invoice (supplier and number) in the administration, whatever the file format (a PDF
-/// and its e-invoice twin). The proposal is kept but needs review, so it is not booked twice.
+/// Flag a document that repeats another, so nothing is booked twice. The proposal is kept but
+/// needs review, with a reason naming the other document:
+///
+/// - the same file (content hash) in the tenant;
+/// - the same invoice in the administration: the same supplier, invoice number and gross
+///   amount, whatever the file format (a PDF and its e-invoice twin read alike). When either
+///   gross amount is unknown, the supplier and number alone decide, as before.
+/// - the same supplier and invoice number with a different gross amount is not the same
+///   invoice, but is flagged all the same, with its own reason quoting both amounts: it is a
+///   corrected re-issue (book one of them) or a misread number or amount (fix it), and only a
+///   bookkeeper can tell which. Amounts compare by magnitude, so a credit note printed with
+///   negative figures matches its positive twin.
 async fn flag_duplicates(
     backends: &Backends,
     record: &stapel_records::DocumentRecord,
     result: &mut DocumentResult,
 ) {
     let id = record.document.id;
-    let mut earlier: Vec<(DocumentId, &'static str)> = Vec::new();
+    let mut earlier: Vec<(DocumentId, String)> = Vec::new();
     match backends
         .records
         .documents_with_content(&record.document.tenant, &record.document.content_sha256)
@@ -444,10 +503,11 @@ async fn flag_duplicates(
         Ok(ids) => earlier.extend(
             ids.into_iter()
                 .filter(|other| *other != id)
-                .map(|other| (other, "the same file")),
+                .map(|other| (other, "the same file".to_owned())),
         ),
         Err(error) => tracing::warn!(%error, "could not look for duplicate files"),
     }
+    let mut reasons = Vec::new();
     if let (Some(key), Some(number)) = (
         result.invoice.supplier_key(),
         result.invoice.invoice_number.as_deref(),
@@ -457,10 +517,28 @@ async fn flag_duplicates(
             .duplicates(record.document.administration_id, &key, number)
             .await
         {
-            Ok(ids) => {
-                for other in ids {
-                    if other != id && !earlier.iter().any(|(seen, _)| *seen == other) {
-                        earlier.push((other, "the same supplier and invoice number"));
+            Ok(twins) => {
+                let gross = result.invoice.gross_total;
+                for twin in twins {
+                    if twin.id == id || earlier.iter().any(|(seen, _)| *seen == twin.id) {
+                        continue;
+                    }
+                    match (gross, twin.gross_total) {
+                        (Some(this), Some(other)) if this.abs() != other.abs() => {
+                            reasons.push(format!(
+                                "Document {} has the same supplier and invoice number \
+                                 ({number}) but a different gross amount ({other}, this one \
+                                 {this}): a corrected re-issue or a misread figure; book only \
+                                 one of them.",
+                                twin.id
+                            ));
+                        }
+                        (Some(_), Some(_)) => earlier.push((
+                            twin.id,
+                            "the same supplier, invoice number and amount".to_owned(),
+                        )),
+                        _ => earlier
+                            .push((twin.id, "the same supplier and invoice number".to_owned())),
                     }
                 }
             }
@@ -468,10 +546,13 @@ async fn flag_duplicates(
         }
     }
     for (other, why) in earlier {
-        result.proposal.needs_review = true;
         result.proposal.reasons.push(format!(
             "Possible duplicate of document {other} ({why}): check it is not booked twice."
         ));
+    }
+    result.proposal.reasons.extend(reasons);
+    if !result.proposal.reasons.is_empty() {
+        result.proposal.needs_review = true;
     }
 }
 
@@ -682,8 +763,9 @@ async fn run_part(
         })?;
         parts.push(reading);
     }
-    let mut result = finish_split_scan(&parts, &config.chart);
-    apply_learned(backends, config, job.document_id, &mut result).await;
+    let chart = document_chart(backends, config, job.document_id).await?;
+    let mut result = finish_split_scan(&parts, &chart);
+    apply_learned(backends, &chart, job.document_id, &mut result).await;
     store_result(backends, job.document_id, &result).await?;
     Ok(true)
 }
@@ -773,30 +855,254 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn workers_prefer_the_fast_lane_but_give_the_bulk_lane_its_turn() {
+    async fn workers_keep_half_the_busy_workers_on_the_fast_lane_and_the_rest_on_bulk() {
         let (_dir, backends) = backends().await;
         let config = WorkerConfig::new(PdfTextRunner::InProcess);
         for index in 0..4 {
             send(&backends.queue, &format!("fast-{index}")).await;
             send(&backends.bulk, &format!("bulk-{index}")).await;
         }
+        // Each receive leaves its message in flight, as a busy worker would: the first worker
+        // takes fast work, the second bulk work (one of two busy workers), and so on
+        // alternately while both lanes have work.
         let mut taken = Vec::new();
-        for turn in 0..8 {
-            let (lane, messages) = receive_from_lanes(&backends, &config, turn).await.unwrap();
+        for _ in 0..8 {
+            let (lane, messages) = receive_from_lanes(&backends, &config).await.unwrap();
             assert_eq!(messages.len(), 1);
             taken.push((lane, messages[0].body.clone()));
         }
-        let bulk: Vec<&str> = taken
-            .iter()
-            .filter(|(lane, _)| *lane == Lane::Bulk)
-            .map(|(_, body)| body.as_str())
+        let expected: Vec<(Lane, String)> = (0..4)
+            .flat_map(|index| {
+                [
+                    (Lane::Fast, format!("fast-{index}")),
+                    (Lane::Bulk, format!("bulk-{index}")),
+                ]
+            })
             .collect();
-        // Turns 3 and 7 look at the bulk lane first; once the fast lane is empty (after four
-        // fast jobs), every turn takes bulk work.
-        assert_eq!(taken[0], (Lane::Fast, "fast-0".to_owned()));
-        assert_eq!(taken[3], (Lane::Bulk, "bulk-0".to_owned()));
-        assert_eq!(bulk, ["bulk-0", "bulk-1", "bulk-2", "bulk-3"]);
-        assert_eq!(taken.len() - bulk.len(), 4);
+        assert_eq!(taken, expected);
+    }
+
+    #[tokio::test]
+    async fn a_busy_bulk_lane_sends_the_next_worker_to_the_fast_lane() {
+        let (_dir, backends) = backends().await;
+        let config = WorkerConfig::new(PdfTextRunner::InProcess);
+        for index in 0..3 {
+            send(&backends.bulk, &format!("bulk-{index}")).await;
+        }
+        // Two workers busy with bulk work, none with fast work (the fast lane was empty).
+        for _ in 0..2 {
+            let (lane, _) = receive_from_lanes(&backends, &config).await.unwrap();
+            assert_eq!(lane, Lane::Bulk);
+        }
+        send(&backends.queue, "fast-0").await;
+        let (lane, messages) = receive_from_lanes(&backends, &config).await.unwrap();
+        assert_eq!((lane, messages[0].body.as_str()), (Lane::Fast, "fast-0"));
+    }
+
+    /// A done document of `administration` with `invoice`, and a queued one (its content
+    /// hash `sha256`) the worker is about to finish, with its record.
+    async fn earlier_and_new(
+        backends: &Backends,
+        chart: Option<&str>,
+        earlier: &stapel_domain::ExtractedInvoice,
+    ) -> (DocumentId, stapel_records::DocumentRecord) {
+        let records = &backends.records;
+        records.ensure_tenant("firm", "Firm").await.unwrap();
+        let administration = records
+            .ensure_administration_with(
+                "firm",
+                "Client",
+                &stapel_records::AdministrationSettings {
+                    chart,
+                    country: None,
+                },
+            )
+            .await
+            .unwrap();
+        let batch = stapel_domain::BatchId::new();
+        records
+            .ensure_batch(batch, "firm", administration.id)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for sha256 in ["pdf-bytes", "xml-bytes"] {
+            let id = DocumentId::new();
+            records
+                .insert_document(&stapel_records::NewDocument {
+                    id,
+                    batch_id: batch,
+                    tenant: "firm".into(),
+                    administration_id: administration.id,
+                    filename: "f".into(),
+                    object_key: format!("documents/{id}/original"),
+                    content_sha256: sha256.into(),
+                    size_bytes: 1,
+                })
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let proposal = stapel_booking::propose_booking(earlier, &ChartOfAccounts::generic());
+        records.start_attempt(ids[0]).await.unwrap();
+        records
+            .finish_done(
+                ids[0],
+                DoneOutcome {
+                    result_key: "k",
+                    invoice: earlier,
+                    proposal: &proposal,
+                },
+            )
+            .await
+            .unwrap();
+        let record = records.document(ids[1]).await.unwrap().unwrap();
+        (ids[0], record)
+    }
+
+    fn invoice(source: stapel_domain::Source, gross: &str) -> stapel_domain::ExtractedInvoice {
+        let gross: stapel_domain::Decimal = gross.parse().unwrap();
+        stapel_domain::ExtractedInvoice {
+            source,
+            supplier_name: Some("Drukkerij B.V.".into()),
+            supplier_vat_id: Some("NL812345678B01".into()),
+            invoice_number: Some("2026-0312".into()),
+            issue_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 21),
+            currency: Some("EUR".into()),
+            gross_total: Some(gross),
+            ..Default::default()
+        }
+    }
+
+    fn result_for(invoice: stapel_domain::ExtractedInvoice) -> DocumentResult {
+        DocumentResult {
+            proposal: stapel_booking::propose_booking(&invoice, &ChartOfAccounts::generic()),
+            invoice,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_e_invoice_twin_of_a_pdf_is_a_duplicate_but_another_amount_is_not_the_same() {
+        use stapel_domain::Source;
+        let (_dir, backends) = backends().await;
+        let (pdf, record) =
+            earlier_and_new(&backends, None, &invoice(Source::Text, "858.31")).await;
+
+        let mut twin = result_for(invoice(Source::Ubl, "858.31"));
+        flag_duplicates(&backends, &record, &mut twin).await;
+        assert!(twin.proposal.needs_review);
+        assert!(
+            twin.proposal.reasons.contains(&format!(
+                "Possible duplicate of document {pdf} (the same supplier, invoice number and \
+                 amount): check it is not booked twice."
+            )),
+            "{:?}",
+            twin.proposal.reasons
+        );
+
+        let mut reissue = result_for(invoice(Source::Ubl, "900.00"));
+        flag_duplicates(&backends, &record, &mut reissue).await;
+        let reasons = reissue.proposal.reasons.join(" ");
+        assert!(
+            reasons.contains(&format!(
+                "Document {pdf} has the same supplier and invoice number (2026-0312) but a \
+                 different gross amount (858.31, this one 900.00)"
+            )),
+            "{reasons}"
+        );
+        assert!(!reasons.contains("Possible duplicate"), "{reasons}");
+
+        // A credit note printed negative matches its positive twin.
+        let mut negative = result_for(invoice(Source::Ubl, "-858.31"));
+        flag_duplicates(&backends, &record, &mut negative).await;
+        assert!(
+            negative
+                .proposal
+                .reasons
+                .join(" ")
+                .contains("Possible duplicate"),
+            "{:?}",
+            negative.proposal.reasons
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_supplier_is_flagged_until_a_review_teaches_it() {
+        use stapel_domain::Source;
+        let (_dir, backends) = backends().await;
+        let mut earlier = invoice(Source::Text, "858.31");
+        earlier.invoice_number = Some("2026-0311".into());
+        let (_, record) = earlier_and_new(&backends, None, &earlier).await;
+        let chart = ChartOfAccounts::generic();
+
+        let mut first = result_for(invoice(Source::Ubl, "858.31"));
+        apply_learned(&backends, &chart, record.document.id, &mut first).await;
+        assert!(first.proposal.needs_review);
+        assert!(
+            first
+                .proposal
+                .reasons
+                .iter()
+                .any(|reason| reason.starts_with("New supplier: Drukkerij B.V. has not")),
+            "{:?}",
+            first.proposal.reasons
+        );
+
+        backends
+            .records
+            .remember_supplier(&stapel_records::SupplierUpdate {
+                administration: record.document.administration_id,
+                supplier_key: "vat:NL812345678B01",
+                supplier_name: None,
+                expense_account: Some("4930"),
+                vat_code: None,
+                cost_centre: Some("KST-7"),
+                payment_terms_days: Some(30),
+                updated_by: "anna",
+            })
+            .await
+            .unwrap();
+        let mut known = result_for(invoice(Source::Ubl, "858.31"));
+        apply_learned(&backends, &chart, record.document.id, &mut known).await;
+        assert!(
+            !known.proposal.reasons.join(" ").contains("New supplier"),
+            "{:?}",
+            known.proposal.reasons
+        );
+        assert!(known
+            .proposal
+            .lines
+            .iter()
+            .any(|line| line.account == "4930"));
+        assert_eq!(known.proposal.cost_centre.as_deref(), Some("KST-7"));
+        assert_eq!(
+            known.proposal.due_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 21)
+        );
+        assert!(known.proposal.is_balanced());
+    }
+
+    #[tokio::test]
+    async fn each_document_books_on_its_administrations_chart() {
+        use stapel_domain::Source;
+        let config = WorkerConfig::new(PdfTextRunner::InProcess);
+        let (_dir, skr03) = backends().await;
+        let (_, record) =
+            earlier_and_new(&skr03, Some("de-skr03"), &invoice(Source::Text, "1.00")).await;
+        let chart = document_chart(&skr03, &config, record.document.id)
+            .await
+            .unwrap();
+        assert_eq!(chart.expense().number(), "4900");
+
+        // A chart name nothing provides fails the document for good, naming the chart.
+        let (_other_dir, other) = backends().await;
+        let (_, record) =
+            earlier_and_new(&other, Some("de-skr99"), &invoice(Source::Text, "1.00")).await;
+        let failure = document_chart(&other, &config, record.document.id)
+            .await
+            .unwrap_err();
+        assert_eq!(failure.error.code, "booking.unknown_chart");
+        assert!(failure.error.message.contains("de-skr99"), "{failure:?}");
+        assert!(!failure.retryable);
     }
 
     #[tokio::test]
@@ -804,7 +1110,7 @@ mod tests {
         let (_dir, backends) = backends().await;
         let config = WorkerConfig::new(PdfTextRunner::InProcess);
         send(&backends.bulk, "bulk-only").await;
-        let (lane, messages) = receive_from_lanes(&backends, &config, 0).await.unwrap();
+        let (lane, messages) = receive_from_lanes(&backends, &config).await.unwrap();
         assert_eq!((lane, messages[0].body.as_str()), (Lane::Bulk, "bulk-only"));
     }
 }

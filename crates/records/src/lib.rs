@@ -25,7 +25,7 @@ pub use sqlite::SqliteRecords;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use stapel_domain::{
-    AdministrationId, BatchId, BookingProposal, DocumentId, DocumentStatus, ErrorInfo,
+    AdministrationId, BatchId, BookingProposal, Decimal, DocumentId, DocumentStatus, ErrorInfo,
     ExtractedInvoice,
 };
 use std::collections::BTreeMap;
@@ -62,6 +62,27 @@ pub struct Administration {
     pub country: Option<String>,
     /// Name of its chart of accounts.
     pub chart: String,
+}
+
+/// How a new administration is set up, when the uploader names it (see
+/// [`Records::ensure_administration_with`]). `None` takes the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdministrationSettings<'a> {
+    /// Its chart of accounts by name (a built-in one or a firm's own file); `generic` if `None`.
+    pub chart: Option<&'a str>,
+    /// Its ISO 3166 country.
+    pub country: Option<&'a str>,
+}
+
+/// An earlier document with the same supplier and invoice number, and its gross amount, so
+/// the caller can tell a repeat (same amount) from a different invoice under the same number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceTwin {
+    /// The earlier document.
+    pub id: DocumentId,
+    /// Its gross total as read, if it was read (documents done before the column existed have
+    /// none).
+    pub gross_total: Option<Decimal>,
 }
 
 /// A document as accepted by the dispatcher, before any worker sees it.
@@ -277,6 +298,10 @@ pub struct SupplierMemory {
     pub expense_account: Option<String>,
     /// The VAT code to use.
     pub vat_code: Option<String>,
+    /// The cost centre to book to (DATEV's KOST1).
+    pub cost_centre: Option<String>,
+    /// Days from the issue date to the due date, for invoices that print no due date.
+    pub payment_terms_days: Option<u32>,
     /// How many reviews confirmed this (1 on first write).
     pub times_confirmed: u32,
     /// Who last changed it.
@@ -298,6 +323,11 @@ pub struct SupplierUpdate<'a> {
     pub expense_account: Option<&'a str>,
     /// The VAT code the bookkeeper chose.
     pub vat_code: Option<&'a str>,
+    /// The cost centre the bookkeeper chose.
+    pub cost_centre: Option<&'a str>,
+    /// The payment terms in days, as the bookkeeper gave them or as the reviewed invoice
+    /// printed them (due date minus issue date).
+    pub payment_terms_days: Option<u32>,
     /// Who taught it.
     pub updated_by: &'a str,
 }
@@ -351,6 +381,23 @@ pub trait Records: Send + Sync + 'static {
         tenant: &str,
         name: &str,
     ) -> Result<Administration, RecordsError>;
+
+    /// The administration of `tenant` called `name`, created with `settings` if new. An existing
+    /// administration is returned as stored, whatever `settings` say: the caller compares, so
+    /// an upload cannot silently re-chart a client whose documents are already booked.
+    async fn ensure_administration_with(
+        &self,
+        tenant: &str,
+        name: &str,
+        settings: &AdministrationSettings<'_>,
+    ) -> Result<Administration, RecordsError>;
+
+    /// The administration of `tenant` called `name`, if there is one (never creates it).
+    async fn administration_named(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Option<Administration>, RecordsError>;
 
     /// One administration.
     async fn administration(
@@ -416,13 +463,13 @@ pub trait Records: Send + Sync + 'static {
     ) -> Result<Vec<DocumentId>, RecordsError>;
 
     /// Documents of an administration with this supplier and invoice number (a duplicate
-    /// invoice, even when the file differs).
+    /// invoice, even when the file differs), with their gross amounts, in id order.
     async fn duplicates(
         &self,
         administration: AdministrationId,
         supplier_key: &str,
         invoice_number: &str,
-    ) -> Result<Vec<DocumentId>, RecordsError>;
+    ) -> Result<Vec<InvoiceTwin>, RecordsError>;
 
     /// Done documents of an administration waiting for review: those that need review first,
     /// then oldest first.
@@ -507,6 +554,7 @@ struct ResultColumns {
     invoice_number: Option<String>,
     issue_date: Option<NaiveDate>,
     needs_review: bool,
+    gross_total: Option<String>,
 }
 
 impl ResultColumns {
@@ -516,9 +564,15 @@ impl ResultColumns {
             invoice_number: outcome.invoice.invoice_number.clone(),
             issue_date: outcome.invoice.issue_date,
             needs_review: outcome.proposal.needs_review,
+            gross_total: outcome.invoice.gross_total.map(|gross| gross.to_string()),
         }
     }
 }
 
 /// The author name of machine-made proposal versions.
 pub const MACHINE_AUTHOR: &str = "stapel";
+
+/// A gross amount back from its text column.
+fn gross_from_column(text: Option<String>) -> Result<Option<Decimal>, RecordsError> {
+    text.map(|text| parse(&text, "gross total")).transpose()
+}

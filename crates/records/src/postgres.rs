@@ -6,10 +6,11 @@
 //! and finds the document already `done`.
 
 use crate::{
-    error_info, foreign_key_error, from_json, parse, to_json, Administration, ApiKey, BatchSummary,
-    DeadLetter, DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction,
-    ProposalVersion, Records, RecordsError, ResultColumns, ReviewOutcome, ReviewStatus,
-    SupplierMemory, SupplierUpdate, Transition, MACHINE_AUTHOR,
+    error_info, foreign_key_error, from_json, gross_from_column, parse, to_json, Administration,
+    AdministrationSettings, ApiKey, BatchSummary, DeadLetter, DocumentRecord, DoneOutcome,
+    InvoiceTwin, NewDocument, NewReview, ProposalAction, ProposalVersion, Records, RecordsError,
+    ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, SupplierUpdate, Transition,
+    MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -155,6 +156,47 @@ impl Records for PgRecords {
             .fetch_one(&self.pool)
             .await?;
         Ok(administration_from_row(&row))
+    }
+
+    async fn ensure_administration_with(
+        &self,
+        tenant: &str,
+        name: &str,
+        settings: &AdministrationSettings<'_>,
+    ) -> Result<Administration, RecordsError> {
+        sqlx::query(
+            "INSERT INTO administrations (id, tenant_id, name, country, chart, created_at)
+             VALUES ($1, $2, $3, $4, COALESCE($5, 'generic'), $6)
+             ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(AdministrationId::new().as_uuid())
+        .bind(tenant)
+        .bind(name)
+        .bind(settings.country)
+        .bind(settings.chart)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(administration_from_row(&row))
+    }
+
+    async fn administration_named(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Option<Administration>, RecordsError> {
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(administration_from_row))
     }
 
     async fn administration(
@@ -325,7 +367,8 @@ impl Records for PgRecords {
             "UPDATE documents
                 SET status = 'done', result_key = $1, error_code = NULL, error_message = NULL,
                     supplier_key = $2, invoice_number = $3, issue_date = $4, needs_review = $5,
-                    review_status = 'pending', finished_at = $6, updated_at = $6
+                    review_status = 'pending', finished_at = $6, updated_at = $6,
+                    gross_total = $8
               WHERE id = $7 AND status != 'done'",
         )
         .bind(outcome.result_key)
@@ -335,6 +378,7 @@ impl Records for PgRecords {
         .bind(columns.needs_review)
         .bind(now)
         .bind(id.as_uuid())
+        .bind(&columns.gross_total)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -413,17 +457,24 @@ impl Records for PgRecords {
         administration: AdministrationId,
         supplier_key: &str,
         invoice_number: &str,
-    ) -> Result<Vec<DocumentId>, RecordsError> {
-        self.ids(
-            sqlx::query_scalar(
-                "SELECT id FROM documents
-                  WHERE administration_id = $1 AND supplier_key = $2 AND invoice_number = $3 ORDER BY id",
-            )
-            .bind(administration.as_uuid())
-            .bind(supplier_key.to_owned())
-            .bind(invoice_number.to_owned()),
+    ) -> Result<Vec<InvoiceTwin>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT id, gross_total FROM documents
+              WHERE administration_id = $1 AND supplier_key = $2 AND invoice_number = $3 ORDER BY id",
         )
-        .await
+        .bind(administration.as_uuid())
+        .bind(supplier_key)
+        .bind(invoice_number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InvoiceTwin {
+                    id: DocumentId::from_uuid(row.get("id")),
+                    gross_total: gross_from_column(row.get("gross_total"))?,
+                })
+            })
+            .collect()
     }
 
     async fn review_queue(
@@ -548,12 +599,16 @@ impl Records for PgRecords {
     async fn remember_supplier(&self, update: &SupplierUpdate<'_>) -> Result<(), RecordsError> {
         sqlx::query(
             "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
-                                          vat_code, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                          vat_code, updated_by, updated_at, cost_centre,
+                                          payment_terms_days)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (administration_id, supplier_key) DO UPDATE SET
                 supplier_name = COALESCE(excluded.supplier_name, supplier_memory.supplier_name),
                 expense_account = COALESCE(excluded.expense_account, supplier_memory.expense_account),
                 vat_code = COALESCE(excluded.vat_code, supplier_memory.vat_code),
+                cost_centre = COALESCE(excluded.cost_centre, supplier_memory.cost_centre),
+                payment_terms_days = COALESCE(excluded.payment_terms_days,
+                                              supplier_memory.payment_terms_days),
                 times_confirmed = supplier_memory.times_confirmed + 1,
                 updated_by = excluded.updated_by,
                 updated_at = excluded.updated_at",
@@ -565,6 +620,12 @@ impl Records for PgRecords {
         .bind(update.vat_code)
         .bind(update.updated_by)
         .bind(Utc::now())
+        .bind(update.cost_centre)
+        .bind(
+            update
+                .payment_terms_days
+                .map(|days| i32::try_from(days).unwrap_or(i32::MAX)),
+        )
         .execute(&self.pool)
         .await
         .map_err(|error| foreign_key_error(error, "administration"))?;
@@ -589,6 +650,10 @@ impl Records for PgRecords {
             supplier_name: row.get("supplier_name"),
             expense_account: row.get("expense_account"),
             vat_code: row.get("vat_code"),
+            cost_centre: row.get("cost_centre"),
+            payment_terms_days: row
+                .get::<Option<i32>, _>("payment_terms_days")
+                .map(|days| days as u32),
             times_confirmed: row.get::<i32, _>("times_confirmed") as u32,
             updated_by: row.get("updated_by"),
             updated_at: row.get("updated_at"),

@@ -1,10 +1,11 @@
 //! [`Records`] on SQLite, for the embedded default. Ids and JSON are stored as text.
 
 use crate::{
-    error_info, foreign_key_error, from_json, parse, to_json, Administration, ApiKey, BatchSummary,
-    DeadLetter, DocumentRecord, DoneOutcome, NewDocument, NewReview, ProposalAction,
-    ProposalVersion, Records, RecordsError, ResultColumns, ReviewOutcome, ReviewStatus,
-    SupplierMemory, SupplierUpdate, Transition, MACHINE_AUTHOR,
+    error_info, foreign_key_error, from_json, gross_from_column, parse, to_json, Administration,
+    AdministrationSettings, ApiKey, BatchSummary, DeadLetter, DocumentRecord, DoneOutcome,
+    InvoiceTwin, NewDocument, NewReview, ProposalAction, ProposalVersion, Records, RecordsError,
+    ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, SupplierUpdate, Transition,
+    MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -161,6 +162,47 @@ impl Records for SqliteRecords {
             .fetch_one(&self.pool)
             .await?;
         administration_from_row(&row)
+    }
+
+    async fn ensure_administration_with(
+        &self,
+        tenant: &str,
+        name: &str,
+        settings: &AdministrationSettings<'_>,
+    ) -> Result<Administration, RecordsError> {
+        sqlx::query(
+            "INSERT INTO administrations (id, tenant_id, name, country, chart, created_at)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'generic'), ?6)
+             ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(AdministrationId::new().to_string())
+        .bind(tenant)
+        .bind(name)
+        .bind(settings.country)
+        .bind(settings.chart)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = ?1 AND name = ?2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        administration_from_row(&row)
+    }
+
+    async fn administration_named(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Option<Administration>, RecordsError> {
+        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = ?1 AND name = ?2")
+            .bind(tenant)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(administration_from_row).transpose()
     }
 
     async fn administration(
@@ -333,7 +375,8 @@ impl Records for SqliteRecords {
             "UPDATE documents
                 SET status = 'done', result_key = ?1, error_code = NULL, error_message = NULL,
                     supplier_key = ?2, invoice_number = ?3, issue_date = ?4, needs_review = ?5,
-                    review_status = 'pending', finished_at = ?6, updated_at = ?6
+                    review_status = 'pending', finished_at = ?6, updated_at = ?6,
+                    gross_total = ?8
               WHERE id = ?7 AND status != 'done'",
         )
         .bind(outcome.result_key)
@@ -343,6 +386,7 @@ impl Records for SqliteRecords {
         .bind(columns.needs_review)
         .bind(now)
         .bind(id.to_string())
+        .bind(&columns.gross_total)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -421,17 +465,24 @@ impl Records for SqliteRecords {
         administration: AdministrationId,
         supplier_key: &str,
         invoice_number: &str,
-    ) -> Result<Vec<DocumentId>, RecordsError> {
-        self.ids(
-            sqlx::query_scalar(
-                "SELECT id FROM documents
-                  WHERE administration_id = ?1 AND supplier_key = ?2 AND invoice_number = ?3 ORDER BY id",
-            )
-            .bind(administration.to_string())
-            .bind(supplier_key.to_owned())
-            .bind(invoice_number.to_owned()),
+    ) -> Result<Vec<InvoiceTwin>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT id, gross_total FROM documents
+              WHERE administration_id = ?1 AND supplier_key = ?2 AND invoice_number = ?3 ORDER BY id",
         )
-        .await
+        .bind(administration.to_string())
+        .bind(supplier_key)
+        .bind(invoice_number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InvoiceTwin {
+                    id: parse(row.get("id"), "document id")?,
+                    gross_total: gross_from_column(row.get("gross_total"))?,
+                })
+            })
+            .collect()
     }
 
     async fn review_queue(
@@ -553,12 +604,16 @@ impl Records for SqliteRecords {
     async fn remember_supplier(&self, update: &SupplierUpdate<'_>) -> Result<(), RecordsError> {
         sqlx::query(
             "INSERT INTO supplier_memory (administration_id, supplier_key, supplier_name, expense_account,
-                                          vat_code, updated_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                          vat_code, updated_by, updated_at, cost_centre,
+                                          payment_terms_days)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (administration_id, supplier_key) DO UPDATE SET
                 supplier_name = COALESCE(excluded.supplier_name, supplier_memory.supplier_name),
                 expense_account = COALESCE(excluded.expense_account, supplier_memory.expense_account),
                 vat_code = COALESCE(excluded.vat_code, supplier_memory.vat_code),
+                cost_centre = COALESCE(excluded.cost_centre, supplier_memory.cost_centre),
+                payment_terms_days = COALESCE(excluded.payment_terms_days,
+                                              supplier_memory.payment_terms_days),
                 times_confirmed = supplier_memory.times_confirmed + 1,
                 updated_by = excluded.updated_by,
                 updated_at = excluded.updated_at",
@@ -570,6 +625,8 @@ impl Records for SqliteRecords {
         .bind(update.vat_code)
         .bind(update.updated_by)
         .bind(Utc::now())
+        .bind(update.cost_centre)
+        .bind(update.payment_terms_days.map(i64::from))
         .execute(&self.pool)
         .await
         .map_err(|error| foreign_key_error(error, "administration"))?;
@@ -595,6 +652,10 @@ impl Records for SqliteRecords {
                 supplier_name: row.get("supplier_name"),
                 expense_account: row.get("expense_account"),
                 vat_code: row.get("vat_code"),
+                cost_centre: row.get("cost_centre"),
+                payment_terms_days: row
+                    .get::<Option<i64>, _>("payment_terms_days")
+                    .map(|days| days as u32),
                 times_confirmed: row.get::<i64, _>("times_confirmed") as u32,
                 updated_by: row.get("updated_by"),
                 updated_at: row.get("updated_at"),

@@ -4,8 +4,8 @@
 //! async factory of fresh, empty [`RecordsFixture`]s; every check runs as its own test.
 
 use crate::{
-    DeadLetter, DoneOutcome, NewDocument, NewReview, ProposalAction, Records, RecordsError,
-    ReviewOutcome, ReviewStatus, SupplierUpdate, Transition,
+    AdministrationSettings, DeadLetter, DoneOutcome, InvoiceTwin, NewDocument, NewReview,
+    ProposalAction, Records, RecordsError, ReviewOutcome, ReviewStatus, SupplierUpdate, Transition,
 };
 use chrono::{NaiveDate, Utc};
 use stapel_domain::{
@@ -35,6 +35,7 @@ macro_rules! records_conformance {
             $crate::__records_cases!(
                 $make,
                 tenants_administrations_and_api_keys,
+                administrations_named_at_upload_keep_their_chart,
                 a_document_walks_its_lifecycle,
                 done_is_final_for_redeliveries,
                 racing_finishers_record_one_outcome,
@@ -138,6 +139,8 @@ pub mod cases {
             } else {
                 vec![]
             },
+            cost_centre: None,
+            due_date: None,
         }
     }
 
@@ -207,6 +210,73 @@ pub mod cases {
         assert!(records.revoke_api_key(key.id).await.unwrap());
         assert!(!records.revoke_api_key(key.id).await.unwrap());
         assert_eq!(records.tenant_for_api_key("hash-1").await.unwrap(), None);
+    }
+
+    /// An administration named at upload is created with its chart and country; naming it
+    /// again returns it as stored, whatever the second call says.
+    pub async fn administrations_named_at_upload_keep_their_chart(records: &dyn Records) {
+        records.ensure_tenant(TENANT, "Firm A").await.unwrap();
+        let settings = AdministrationSettings {
+            chart: Some("de-skr03"),
+            country: Some("DE"),
+        };
+        let created = records
+            .ensure_administration_with(TENANT, "Müller GmbH", &settings)
+            .await
+            .unwrap();
+        assert_eq!(
+            (created.chart.as_str(), created.country.as_deref()),
+            ("de-skr03", Some("DE"))
+        );
+        let again = records
+            .ensure_administration_with(
+                TENANT,
+                "Müller GmbH",
+                &AdministrationSettings {
+                    chart: Some("nl-rgs"),
+                    country: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, created);
+        assert_eq!(
+            records.administration(created.id).await.unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(
+            records
+                .administration_named(TENANT, "Müller GmbH")
+                .await
+                .unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(
+            records
+                .administration_named(TENANT, "Nobody")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            records
+                .administration_named("firm-b", "Müller GmbH")
+                .await
+                .unwrap(),
+            None
+        );
+        let plain = records
+            .ensure_administration_with(TENANT, "Plain", &AdministrationSettings::default())
+            .await
+            .unwrap();
+        assert_eq!((plain.chart.as_str(), plain.country), ("generic", None));
+        assert_eq!(
+            records
+                .ensure_administration(TENANT, "Müller GmbH")
+                .await
+                .unwrap(),
+            created
+        );
     }
 
     /// queued → processing → queued (retry) → processing → done.
@@ -417,12 +487,14 @@ pub mod cases {
         assert_eq!(records.extraction(DocumentId::new()).await.unwrap(), None);
     }
 
-    /// Duplicate lookups: same supplier and number (any file), and same content.
+    /// Duplicate lookups: same supplier and number (any file), with each one's gross amount,
+    /// and same content.
     pub async fn duplicates_by_supplier_number_and_by_content(records: &dyn Records) {
         let (administration, batch) = setup(records).await;
         let a = add_document(records, administration, batch, "same").await;
         let b = add_document(records, administration, batch, "other").await;
         let c = add_document(records, administration, batch, "same").await;
+        let d = add_document(records, administration, batch, "fourth").await;
         finish(
             records,
             a.id,
@@ -430,13 +502,11 @@ pub mod cases {
             &proposal(false),
         )
         .await;
-        finish(
-            records,
-            b.id,
-            &invoice("2026-118", "NL1", date(1)),
-            &proposal(false),
-        )
-        .await;
+        let reissued = ExtractedInvoice {
+            gross_total: Some(Decimal::new(24200, 2)),
+            ..invoice("2026-118", "NL1", date(1))
+        };
+        finish(records, b.id, &reissued, &proposal(false)).await;
         finish(
             records,
             c.id,
@@ -444,13 +514,33 @@ pub mod cases {
             &proposal(false),
         )
         .await;
+        let unread = ExtractedInvoice {
+            gross_total: None,
+            ..invoice("2026-118", "NL1", date(1))
+        };
+        finish(records, d.id, &unread, &proposal(false)).await;
         let key = invoice("", "NL1", date(1)).supplier_key().unwrap();
+        let mut expected = vec![
+            InvoiceTwin {
+                id: a.id,
+                gross_total: Some(Decimal::new(12100, 2)),
+            },
+            InvoiceTwin {
+                id: b.id,
+                gross_total: Some(Decimal::new(24200, 2)),
+            },
+            InvoiceTwin {
+                id: d.id,
+                gross_total: None,
+            },
+        ];
+        expected.sort_by_key(|twin| twin.id);
         assert_eq!(
             records
                 .duplicates(administration, &key, "2026-118")
                 .await
                 .unwrap(),
-            vec![a.id, b.id]
+            expected
         );
         assert!(records
             .duplicates(administration, &key, "9999")
@@ -639,6 +729,8 @@ pub mod cases {
             supplier_name: Some("Acme"),
             expense_account: Some("4100"),
             vat_code: Some("NL-21"),
+            cost_centre: Some("KST-10"),
+            payment_terms_days: Some(14),
             updated_by: "anna",
         };
         records.remember_supplier(&first).await.unwrap();
@@ -646,6 +738,8 @@ pub mod cases {
             supplier_name: None,
             expense_account: Some("4200"),
             vat_code: None,
+            cost_centre: None,
+            payment_terms_days: Some(30),
             updated_by: "bert",
             ..first
         };
@@ -658,6 +752,8 @@ pub mod cases {
         assert_eq!(memory.supplier_name.as_deref(), Some("Acme"));
         assert_eq!(memory.expense_account.as_deref(), Some("4200"));
         assert_eq!(memory.vat_code.as_deref(), Some("NL-21"));
+        assert_eq!(memory.cost_centre.as_deref(), Some("KST-10"));
+        assert_eq!(memory.payment_terms_days, Some(30));
         assert_eq!(
             (memory.times_confirmed, memory.updated_by.as_str()),
             (2, "bert")

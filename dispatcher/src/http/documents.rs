@@ -1,5 +1,6 @@
 //! `/v1/documents`, `/v1/batches` and `/healthz`.
 
+use super::auth::Caller;
 use super::{ApiError, AppState};
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -32,10 +33,11 @@ struct AcceptedJson {
 /// the answer is `202` as soon as the jobs are queued, never after processing.
 pub async fn upload(
     State(state): State<AppState>,
+    caller: Caller,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let mut staged = Vec::new();
-    let outcome = accept_request(&state, &mut multipart, &mut staged).await;
+    let outcome = accept_request(&state, &caller, &mut multipart, &mut staged).await;
     if outcome.is_err() {
         discard_staged(&state.backends, &staged).await;
     }
@@ -44,10 +46,14 @@ pub async fn upload(
 
 async fn accept_request(
     state: &AppState,
+    caller: &Caller,
     multipart: &mut Multipart,
     staged: &mut Vec<StagedDocument>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let mut batch = None;
+    // Optional: the administration (client) the files belong to, and for a new one its chart
+    // and country; without `administration` the caller's default administration is used.
+    let mut named = stapel_pipeline::charts::NamedAdministration::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("file") => {
@@ -70,7 +76,18 @@ async fn accept_request(
                         format!("batch {text:?} is not a batch id"),
                     )
                 })?;
+                caller.check_batch_for_upload(&state.backends, id).await?;
                 batch = Some(id);
+            }
+            Some(part @ ("administration" | "chart" | "country")) => {
+                let part = part.to_owned();
+                let text = field.text().await.map_err(multipart_error)?;
+                let value = Some(text.trim().to_owned());
+                match part.as_str() {
+                    "administration" => named.name = value,
+                    "chart" => named.chart = value,
+                    _ => named.country = value,
+                }
             }
             // Unknown parts are skipped, so clients can send extra metadata safely.
             _ => {}
@@ -83,7 +100,8 @@ async fn accept_request(
         ));
     }
     let batch = batch.unwrap_or_default();
-    let accepted = commit_staged(&state.backends, batch, &state.target, staged).await?;
+    let target = upload_target(state, caller, &named).await?;
+    let accepted = commit_staged(&state.backends, batch, &target, staged).await?;
     let documents = accepted
         .into_iter()
         .map(|document| AcceptedJson {
@@ -98,6 +116,33 @@ async fn accept_request(
     ))
 }
 
+/// Where an upload's documents go: the administration the request names (set up on first
+/// use, see `ChartLibrary::named_administration`), else the caller's default one.
+async fn upload_target(
+    state: &AppState,
+    caller: &Caller,
+    named: &stapel_pipeline::charts::NamedAdministration,
+) -> Result<stapel_pipeline::ingest::UploadTarget, ApiError> {
+    use stapel_pipeline::charts::{AdministrationError, ChartLibrary};
+    let administration = ChartLibrary::from_env()
+        .named_administration(&state.backends, caller.tenant(), named)
+        .await
+        .map_err(|error| match &error {
+            AdministrationError::Records(records) => ApiError::internal(records),
+            AdministrationError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, error.code(), error.to_string())
+            }
+            _ => ApiError::bad_request(error.code(), error.to_string()),
+        })?;
+    Ok(match administration {
+        Some(administration) => stapel_pipeline::ingest::UploadTarget {
+            tenant: caller.tenant().to_owned(),
+            administration: administration.id,
+        },
+        None => caller.target.clone(),
+    })
+}
+
 fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::bad_request("request.malformed_multipart", error.body_text())
 }
@@ -105,11 +150,13 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
 /// `GET /v1/documents/{id}`.
 pub async fn get_document(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentView>, ApiError> {
     let id: DocumentId = id.parse().map_err(|_| {
         ApiError::bad_request("request.invalid_id", format!("{id:?} is not a document id"))
     })?;
+    caller.check_document(&state.backends, id).await?;
     document_view(&state.backends, id)
         .await?
         .map(Json)
@@ -120,6 +167,7 @@ pub async fn get_document(
 /// `stapel_pipeline::review`). Answers the new proposal version.
 pub async fn review_document(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<stapel_pipeline::review::ReviewResult>, ApiError> {
@@ -127,21 +175,26 @@ pub async fn review_document(
     let id: DocumentId = id.parse().map_err(|_| {
         ApiError::bad_request("request.invalid_id", format!("{id:?} is not a document id"))
     })?;
+    caller.check_document(&state.backends, id).await?;
     let request: ReviewRequest = serde_json::from_slice(&body).map_err(|error| {
         ApiError::bad_request(
             "request.invalid_json",
             format!("the review is not valid: {error}"),
         )
     })?;
-    let chart = stapel_booking::ChartOfAccounts::generic();
-    stapel_pipeline::review::review_document(&state.backends, &chart, id, &request)
+    let charts = stapel_pipeline::charts::ChartLibrary::from_env();
+    stapel_pipeline::review::review_document(&state.backends, &charts, id, &request)
         .await
         .map(Json)
         .map_err(|error| {
+            use stapel_pipeline::charts::ChartError;
             let status = match &error {
                 ReviewError::NotFound(_) => StatusCode::NOT_FOUND,
                 ReviewError::NotReviewable(_) => StatusCode::CONFLICT,
                 ReviewError::Records(records) => return ApiError::internal(records),
+                ReviewError::Chart(ChartError::Records(records)) => {
+                    return ApiError::internal(records)
+                }
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             ApiError::new(status, error.code(), error.to_string())
@@ -162,6 +215,9 @@ pub struct ExportQuery {
     consultant: Option<u32>,
     /// DATEV Mandantennummer (required for `datev`).
     client: Option<u32>,
+    /// The administration to export, by name; the caller's default one if absent.
+    #[serde(default)]
+    administration: Option<String>,
 }
 
 /// `GET /v1/exports?from=&to=&format=csv|json|datev`: the reviewed entries of the period.
@@ -169,6 +225,7 @@ pub struct ExportQuery {
 /// last day, not the clock).
 pub async fn export(
     State(state): State<AppState>,
+    caller: Caller,
     axum::extract::Query(query): axum::extract::Query<ExportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
@@ -179,9 +236,45 @@ pub async fn export(
             "`from` is after `to`",
         ));
     }
+    let administration = match query.administration.as_deref() {
+        None => caller.target.administration,
+        Some(name) => {
+            state
+                .backends
+                .records
+                .administration_named(caller.tenant(), name.trim())
+                .await
+                .map_err(|error| ApiError::internal(&error))?
+                .ok_or_else(|| {
+                    ApiError::not_found(
+                        "administration.not_found",
+                        format!("no administration {name:?}"),
+                    )
+                })?
+                .id
+        }
+    };
+    let charts = stapel_pipeline::charts::ChartLibrary::from_env();
+    let administration_record = state
+        .backends
+        .records
+        .administration(administration)
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    let chart_name = administration_record
+        .as_ref()
+        .map_or("generic", |record| record.chart.as_str())
+        .to_owned();
+    let chart = charts.load(&chart_name).await.map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.code(),
+            error.to_string(),
+        )
+    })?;
     let entries = stapel_pipeline::export::reviewed_entries(
         &state.backends,
-        state.target.administration,
+        administration,
         query.from,
         query.to,
     )
@@ -194,7 +287,6 @@ pub async fn export(
             error.to_string(),
         )
     };
-    let chart = stapel_booking::ChartOfAccounts::generic();
     let (content_type, body): (&str, Vec<u8>) = match query.format.as_deref().unwrap_or("csv") {
         "csv" => (
             "text/csv; charset=utf-8",
@@ -225,8 +317,8 @@ pub async fn export(
                 period_end: query.to,
                 description: "stapel".to_owned(),
                 created_at: query.to.and_hms_opt(0, 0, 0).unwrap_or_default(),
-                chart_code: None,
-                currency: "EUR".to_owned(),
+                chart_code: stapel_pipeline::charts::datev_chart_code(&chart_name),
+                currency: chart.currency().unwrap_or("EUR").to_owned(),
             };
             (
                 "text/csv; charset=windows-1252",
@@ -246,11 +338,13 @@ pub async fn export(
 /// `GET /v1/batches/{id}`.
 pub async fn get_batch(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<BatchView>, ApiError> {
     let id: BatchId = id.parse().map_err(|_| {
         ApiError::bad_request("request.invalid_id", format!("{id:?} is not a batch id"))
     })?;
+    caller.check_batch(&state.backends, id).await?;
     batch_view(&state.backends, id)
         .await?
         .map(Json)

@@ -1,16 +1,19 @@
-//! The HTTP API and the upload page. Only this module knows HTTP; handlers delegate to
-//! `stapel_pipeline`.
+//! The HTTP API and the web page. Only this module knows HTTP; handlers delegate to
+//! `stapel_pipeline`. Every route but `/healthz` and the login page needs a caller
+//! ([`auth::Caller`]): an API key or a web session.
 
+pub mod auth;
 mod documents;
 mod error;
-mod page;
+mod listing;
+pub mod page_image;
+mod web;
 
 pub use error::ApiError;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use stapel_pipeline::ingest::UploadTarget;
 use stapel_pipeline::Backends;
 use tower_http::trace::TraceLayer;
 
@@ -30,15 +33,15 @@ pub struct AppState {
     pub backends: Backends,
     /// Upload limits.
     pub limits: UploadLimits,
-    /// Tenant and administration of the uploads (one of each until accounts arrive).
-    pub target: UploadTarget,
+    /// Web sessions and the tenants' default administrations.
+    pub auth: auth::AuthState,
 }
 
 /// The dispatcher's routes.
 pub fn router(state: AppState) -> Router {
     let body_limit = usize::try_from(state.limits.max_request_bytes).unwrap_or(usize::MAX);
     Router::new()
-        .route("/", get(page::upload_page))
+        .merge(web::routes())
         .route("/healthz", get(documents::health))
         .route(
             "/v1/documents",
@@ -50,6 +53,12 @@ pub fn router(state: AppState) -> Router {
             post(documents::review_document),
         )
         .route("/v1/batches/{id}", get(documents::get_batch))
+        .route("/v1/batches/{id}/documents", get(listing::batch_documents))
+        .route(
+            "/v1/documents/{id}/pages/{page}",
+            get(page_image::page_image),
+        )
+        .route("/v1/review-queue", get(listing::review_queue))
         .route("/v1/exports", get(documents::export))
         .fallback(error::not_found)
         .layer(TraceLayer::new_for_http())
