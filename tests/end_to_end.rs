@@ -900,6 +900,8 @@ async fn upload_command_waits_prints_json_and_exports() {
             "--json",
             "--timeout",
             "120",
+            "--batch",
+            "March 2026",
             "--export",
         ])
         .arg(&export)
@@ -929,6 +931,24 @@ async fn upload_command_waits_prints_json_and_exports() {
     }
     // Nothing is reviewed yet, so the export holds no entries, but it is written.
     assert!(export.exists());
+
+    // A second upload naming the same batch adds to it.
+    let again = std::process::Command::new(support::DISPATCHER)
+        .arg("upload")
+        .arg(&files[1])
+        .args(["--url", &url, "--json", "--batch", "March 2026"])
+        .env("STAPEL_API_KEY", support::local_key(dir.path()))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    let added: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(added["batch"], docs[0]["batch"], "{added}");
+    let client = support::local_client(dir.path());
+    let batch = docs[0]["batch"].as_str().unwrap();
+    let (status, view) = get(&client, &format!("{url}/v1/batches/{batch}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["name"], "March 2026");
+    assert_eq!(view["total"], 3, "{view}");
 
     let refused = std::process::Command::new(support::DISPATCHER)
         .arg("upload")

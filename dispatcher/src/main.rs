@@ -91,9 +91,14 @@ struct UploadArgs {
     #[arg(long, env = "STAPEL_API_KEY", hide_env_values = true)]
     api_key: String,
 
-    /// Add the files to this existing batch (its id) instead of a new one.
-    #[arg(long)]
+    /// Upload into the batch of this name: created on first use, added to afterwards (names
+    /// are per tenant).
+    #[arg(long, value_name = "NAME", conflicts_with = "batch_id")]
     batch: Option<String>,
+
+    /// Add the files to this existing batch, by its id.
+    #[arg(long, value_name = "ID")]
+    batch_id: Option<String>,
 
     /// Wait until every document is done or failed, then print the results.
     #[arg(long)]
@@ -495,7 +500,8 @@ async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths,
         url: args.url,
         api_key: args.api_key,
-        batch: args.batch,
+        batch_name: args.batch,
+        batch_id: args.batch_id,
         wait: args.wait || args.export.is_some(),
         export: args.export,
         json: args.json,

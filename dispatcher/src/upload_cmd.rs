@@ -24,8 +24,10 @@ pub struct UploadSettings {
     pub url: String,
     /// The tenant's API key.
     pub api_key: String,
-    /// Add to this existing batch instead of starting one.
-    pub batch: Option<String>,
+    /// Upload into the batch of this name (found or created by the dispatcher).
+    pub batch_name: Option<String>,
+    /// Add to this existing batch (its id) instead of starting one.
+    pub batch_id: Option<String>,
     /// Wait until every document is done or failed.
     pub wait: bool,
     /// After waiting, write the export of the batch's period here (`.csv`, `.json`).
@@ -53,11 +55,17 @@ pub async fn upload(settings: &UploadSettings) -> anyhow::Result<usize> {
     upload_bar.set_style(progress_style(
         "{spinner} upload  [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
     ));
-    let mut batch = settings.batch.clone();
+    let mut batch = settings.batch_id.clone();
     let mut submitted = Vec::with_capacity(files.len());
     for file in &files {
         upload_bar.set_message(file_name(file));
-        let answer = upload_file(&client, &base, file, batch.as_deref(), &upload_bar)
+        // A name is sent with every file (the dispatcher finds the batch by it); without one,
+        // the first answer's batch id keeps the other files together.
+        let target = match &settings.batch_name {
+            Some(name) => BatchRef::Name(name),
+            None => batch.as_deref().map_or(BatchRef::New, BatchRef::Id),
+        };
+        let answer = upload_file(&client, &base, file, target, &upload_bar)
             .await
             .with_context(|| format!("uploading {}", file.display()))?;
         batch = answer["batch"].as_str().map(str::to_owned);
@@ -151,11 +159,22 @@ async fn api_error(response: reqwest::Response) -> anyhow::Error {
     }
 }
 
+/// Which batch a file goes to.
+#[derive(Clone, Copy)]
+enum BatchRef<'a> {
+    /// A new one (the dispatcher answers with its id).
+    New,
+    /// The batch with this id.
+    Id(&'a str),
+    /// The caller's batch of this name.
+    Name(&'a str),
+}
+
 async fn upload_file(
     client: &reqwest::Client,
     base: &str,
     file: &Path,
-    batch: Option<&str>,
+    batch: BatchRef<'_>,
     bar: &ProgressBar,
 ) -> anyhow::Result<Value> {
     let handle = tokio::fs::File::open(file).await?;
@@ -169,8 +188,10 @@ async fn upload_file(
     let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), length)
         .file_name(file_name(file));
     let mut form = Form::new().part("file", part);
-    if let Some(batch) = batch {
-        form = form.text("batch", batch.to_owned());
+    match batch {
+        BatchRef::New => {}
+        BatchRef::Id(id) => form = form.text("batch", id.to_owned()),
+        BatchRef::Name(name) => form = form.text("batch_name", name.to_owned()),
     }
     let response = client
         .post(format!("{base}/v1/documents"))

@@ -57,6 +57,8 @@ pub struct DocumentView {
 pub struct BatchView {
     /// Batch id.
     pub id: BatchId,
+    /// The name given at upload (`batch_name`), if any.
+    pub name: Option<String>,
     /// When the batch was created.
     pub created_at: DateTime<Utc>,
     /// Number of documents.
@@ -71,6 +73,7 @@ impl From<BatchSummary> for BatchView {
     fn from(summary: BatchSummary) -> Self {
         Self {
             id: summary.id,
+            name: summary.name,
             created_at: summary.created_at,
             total: summary.counts.values().sum(),
             counts: summary

@@ -169,6 +169,8 @@ pub struct DocumentRecord {
 pub struct BatchSummary {
     /// The batch.
     pub id: BatchId,
+    /// The name the uploader gave it, if any.
+    pub name: Option<String>,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Number of documents per status; every status is present, zero included.
@@ -426,6 +428,15 @@ pub trait Records: Send + Sync + 'static {
         tenant: &str,
         administration: AdministrationId,
     ) -> Result<(), RecordsError>;
+
+    /// The tenant's batch called `name`, created (for `administration`) if it has none yet.
+    /// Names are unique per tenant, so concurrent uploads naming a new batch share one.
+    async fn ensure_named_batch(
+        &self,
+        tenant: &str,
+        name: &str,
+        administration: AdministrationId,
+    ) -> Result<BatchId, RecordsError>;
 
     /// Record an accepted upload with status `queued`.
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError>;

@@ -276,6 +276,35 @@ impl Records for PgRecords {
         Ok(())
     }
 
+    async fn ensure_named_batch(
+        &self,
+        tenant: &str,
+        name: &str,
+        administration: AdministrationId,
+    ) -> Result<BatchId, RecordsError> {
+        // Insert-or-keep, then read: whoever inserted first, every caller gets the same id.
+        let id = BatchId::new();
+        sqlx::query(
+            "INSERT INTO batches (id, tenant_id, administration_id, created_at, name)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.as_uuid())
+        .bind(tenant)
+        .bind(administration.as_uuid())
+        .bind(Utc::now())
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant or administration"))?;
+        let id: uuid::Uuid =
+            sqlx::query_scalar("SELECT id FROM batches WHERE tenant_id = $1 AND name = $2")
+                .bind(tenant)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(BatchId::from_uuid(id))
+    }
+
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError> {
         sqlx::query(
             "INSERT INTO documents (id, tenant_id, administration_id, batch_id, filename, object_key,
@@ -306,11 +335,12 @@ impl Records for PgRecords {
     }
 
     async fn batch(&self, id: BatchId) -> Result<Option<BatchSummary>, RecordsError> {
-        let Some(created_at) =
-            sqlx::query_scalar::<_, DateTime<Utc>>("SELECT created_at FROM batches WHERE id = $1")
-                .bind(id.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?
+        let Some((created_at, name)) = sqlx::query_as::<_, (DateTime<Utc>, Option<String>)>(
+            "SELECT created_at, name FROM batches WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?
         else {
             return Ok(None);
         };
@@ -336,6 +366,7 @@ impl Records for PgRecords {
             .await?;
         Ok(Some(BatchSummary {
             id,
+            name,
             created_at,
             counts,
             document_ids,

@@ -282,6 +282,35 @@ impl Records for SqliteRecords {
         Ok(())
     }
 
+    async fn ensure_named_batch(
+        &self,
+        tenant: &str,
+        name: &str,
+        administration: AdministrationId,
+    ) -> Result<BatchId, RecordsError> {
+        // Insert-or-keep, then read: whoever inserted first, every caller gets the same id.
+        let id = BatchId::new();
+        sqlx::query(
+            "INSERT INTO batches (id, tenant_id, administration_id, created_at, name)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(tenant)
+        .bind(administration.to_string())
+        .bind(Utc::now())
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, "tenant or administration"))?;
+        let id: String =
+            sqlx::query_scalar("SELECT id FROM batches WHERE tenant_id = ?1 AND name = ?2")
+                .bind(tenant)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+        parse(&id, "batch id")
+    }
+
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError> {
         let now = Utc::now();
         sqlx::query(
@@ -313,11 +342,12 @@ impl Records for SqliteRecords {
     }
 
     async fn batch(&self, id: BatchId) -> Result<Option<BatchSummary>, RecordsError> {
-        let Some(created_at) =
-            sqlx::query_scalar::<_, DateTime<Utc>>("SELECT created_at FROM batches WHERE id = ?1")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?
+        let Some((created_at, name)) = sqlx::query_as::<_, (DateTime<Utc>, Option<String>)>(
+            "SELECT created_at, name FROM batches WHERE id = ?1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
         else {
             return Ok(None);
         };
@@ -343,6 +373,7 @@ impl Records for SqliteRecords {
             .await?;
         Ok(Some(BatchSummary {
             id,
+            name,
             created_at,
             counts,
             document_ids,

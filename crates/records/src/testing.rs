@@ -40,6 +40,7 @@ macro_rules! records_conformance {
                 done_is_final_for_redeliveries,
                 racing_finishers_record_one_outcome,
                 batch_counts_every_status,
+                batches_named_by_the_uploader_are_shared_per_tenant,
                 done_stores_result_and_first_proposal_version,
                 duplicates_by_supplier_number_and_by_content,
                 review_queue_puts_needs_review_first,
@@ -466,6 +467,36 @@ pub mod cases {
         );
         assert!(records.batch(BatchId::new()).await.unwrap().is_none());
         assert!(records.document(DocumentId::new()).await.unwrap().is_none());
+    }
+
+    /// A name finds the tenant's batch of that name, also when uploads race to create it;
+    /// another tenant's batch of the same name is its own.
+    pub async fn batches_named_by_the_uploader_are_shared_per_tenant(records: &dyn Records) {
+        let (administration, unnamed) = setup(records).await;
+        let name = || records.ensure_named_batch(TENANT, "March", administration);
+        let (a, b, c, d) = tokio::join!(name(), name(), name(), name());
+        let ids = [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()];
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_ne!(ids[0], unnamed);
+        let summary = records.batch(ids[0]).await.unwrap().unwrap();
+        assert_eq!(summary.name.as_deref(), Some("March"));
+        assert_eq!(records.batch(unnamed).await.unwrap().unwrap().name, None);
+        let april = records
+            .ensure_named_batch(TENANT, "April", administration)
+            .await
+            .unwrap();
+        assert_ne!(april, ids[0]);
+
+        records.ensure_tenant("firm-b", "Firm B").await.unwrap();
+        let other = records
+            .ensure_administration("firm-b", "Client 1")
+            .await
+            .unwrap();
+        let theirs = records
+            .ensure_named_batch("firm-b", "March", other.id)
+            .await
+            .unwrap();
+        assert_ne!(theirs, ids[0]);
     }
 
     /// The done transition stores the extraction and the machine's proposal as version 1.

@@ -26,7 +26,11 @@ struct AcceptedJson {
     status: &'static str,
 }
 
-/// `POST /v1/documents`: multipart with one or more `file` parts and an optional `batch`.
+/// The longest batch name accepted, in characters.
+const MAX_BATCH_NAME_CHARS: usize = 200;
+
+/// `POST /v1/documents`: multipart with one or more `file` parts and an optional `batch` (an
+/// id) or `batch_name` (the caller's batch of that name, created on first use).
 ///
 /// Each file streams into the object store as it arrives. Only when the whole request has been
 /// read are the documents recorded and enqueued, so a request is accepted whole or not at all;
@@ -51,6 +55,8 @@ async fn accept_request(
     staged: &mut Vec<StagedDocument>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let mut batch = None;
+    // Optional: a batch by name, found or created for the caller's tenant.
+    let mut batch_name = None;
     // Optional: the administration (client) the files belong to, and for a new one its chart
     // and country; without `administration` the caller's default administration is used.
     let mut named = stapel_pipeline::charts::NamedAdministration::default();
@@ -79,6 +85,17 @@ async fn accept_request(
                 caller.check_batch_for_upload(&state.backends, id).await?;
                 batch = Some(id);
             }
+            Some("batch_name") => {
+                let text = field.text().await.map_err(multipart_error)?;
+                let name = text.trim();
+                if name.is_empty() || name.chars().count() > MAX_BATCH_NAME_CHARS {
+                    return Err(ApiError::bad_request(
+                        "request.invalid_batch_name",
+                        format!("a batch name has 1 to {MAX_BATCH_NAME_CHARS} characters"),
+                    ));
+                }
+                batch_name = Some(name.to_owned());
+            }
             Some(part @ ("administration" | "chart" | "country")) => {
                 let part = part.to_owned();
                 let text = field.text().await.map_err(multipart_error)?;
@@ -99,8 +116,23 @@ async fn accept_request(
             "the request has no `file` part; send multipart/form-data with one or more files",
         ));
     }
-    let batch = batch.unwrap_or_default();
     let target = upload_target(state, caller, &named).await?;
+    let batch = match (batch, batch_name) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "request.batch_and_batch_name",
+                "send either `batch` (an id) or `batch_name`, not both",
+            ))
+        }
+        (Some(id), None) => id,
+        (None, Some(name)) => state
+            .backends
+            .records
+            .ensure_named_batch(&target.tenant, &name, target.administration)
+            .await
+            .map_err(|error| ApiError::internal(&error))?,
+        (None, None) => BatchId::default(),
+    };
     let accepted = commit_staged(&state.backends, batch, &target, staged).await?;
     let documents = accepted
         .into_iter()

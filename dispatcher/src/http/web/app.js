@@ -149,6 +149,8 @@ function setUpUpload(form) {
     const body = new FormData();
     const administration = form.querySelector("#administration").value.trim();
     if (administration) body.append("administration", administration);
+    const batchName = form.querySelector("#batch-name").value.trim();
+    if (batchName) body.append("batch_name", batchName);
     for (const file of files) body.append("file", file, file.name);
     const request = new XMLHttpRequest();
     request.open("POST", "/v1/documents");

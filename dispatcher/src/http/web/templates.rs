@@ -99,6 +99,12 @@ pub fn upload_page(tenant: &str, csrf: &str) -> Markup {
                         aria-describedby="administration-help";
                     small #administration-help { "The client administration the invoices are booked in." }
                 }
+                div.field {
+                    label for="batch-name" { "Batch name (optional)" }
+                    input #batch-name name="batch_name" maxlength="200" autocomplete="off"
+                        aria-describedby="batch-name-help";
+                    small #batch-name-help { "Uploads with the same name go into the same batch." }
+                }
                 div #dropzone.dropzone {
                     label for="files" {
                         strong { "Drop invoices here" } " or choose files (PDF, images, XML)"
@@ -169,7 +175,10 @@ pub fn batch_page(
         "Batch",
         Some((tenant, csrf)),
         html! {
-            h1 { "Batch " code { (batch.id.to_string()) } }
+            h1 {
+                @if let Some(name) = &batch.name { (name) " " }
+                "Batch " code { (batch.id.to_string()) }
+            }
             p { "Created " (batch.created_at.format("%Y-%m-%d %H:%M UTC").to_string()) ", " (batch.total.to_string()) " document(s)." }
             section #live data-batch=(batch.id.to_string()) aria-labelledby="live-title" {
                 h2 #live-title { "Documents" }
