@@ -813,6 +813,31 @@ async fn requests_without_a_valid_key_are_refused() {
         .output()
         .unwrap();
     assert!(!again.status.success());
+
+    // The list shows the revoked key with its label, never the key itself.
+    let listed = std::process::Command::new(support::DISPATCHER)
+        .args([
+            "api-key",
+            "list",
+            "--tenant",
+            "firm-b",
+            "--json",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    let stdout = String::from_utf8(listed.stdout).unwrap();
+    assert!(!stdout.contains(&key), "a listed key leaks: {stdout}");
+    let keys: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(keys.len(), 1, "{stdout}");
+    assert_eq!(keys[0]["id"], id);
+    assert_eq!(keys[0]["label"], "laptop");
+    assert!(keys[0]["revoked_at"].is_string(), "{stdout}");
 }
 
 /// Another tenant's documents and batches answer 404, exactly like ids that do not exist, on

@@ -131,6 +131,17 @@ enum ApiKeyCommand {
         #[command(flatten)]
         backend: BackendArgs,
     },
+    /// List keys (id, tenant, label, created, revoked), one per line; never the keys themselves.
+    List {
+        /// Only this tenant's keys.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// One JSON object per key.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
     /// Revoke a key by its id (printed when it was created); it stops working at once.
     Revoke {
         /// The key's id.
@@ -428,7 +439,7 @@ async fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `dispatcher api-key create|revoke`.
+/// `dispatcher api-key create|list|revoke`.
 async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
     match command {
         ApiKeyCommand::Create {
@@ -444,6 +455,34 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
             );
             // Only the key on stdout, so `KEY=$(dispatcher api-key create ...)` works.
             println!("{key}");
+        }
+        ApiKeyCommand::List {
+            tenant,
+            json,
+            backend,
+        } => {
+            let backends = backend.open().await?;
+            for key in backends.records.api_keys(tenant.as_deref()).await? {
+                let revoked = key.revoked_at.map(|at| at.to_rfc3339());
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": key.id, "tenant": key.tenant, "label": key.label,
+                            "created_at": key.created_at.to_rfc3339(), "revoked_at": revoked,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        key.id,
+                        key.tenant,
+                        key.label,
+                        key.created_at.to_rfc3339(),
+                        revoked.map_or("active".to_owned(), |at| format!("revoked {at}"))
+                    );
+                }
+            }
         }
         ApiKeyCommand::Revoke { id, backend } => {
             let backends = backend.open().await?;

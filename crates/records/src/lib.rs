@@ -421,6 +421,10 @@ pub trait Records: Send + Sync + 'static {
     /// Revoke a key; false if there is no such (unrevoked) key.
     async fn revoke_api_key(&self, id: Uuid) -> Result<bool, RecordsError>;
 
+    /// The keys of `tenant` (every tenant's without one), revoked ones included, oldest first.
+    /// Hashes are never returned.
+    async fn api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>, RecordsError>;
+
     /// Create a batch if it does not exist yet (uploads may add to an existing batch).
     async fn ensure_batch(
         &self,

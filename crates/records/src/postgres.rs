@@ -256,6 +256,26 @@ impl Records for PgRecords {
         Ok(result.rows_affected() > 0)
     }
 
+    async fn api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, label, created_at, revoked_at FROM api_keys
+              WHERE $1::text IS NULL OR tenant_id = $1 ORDER BY created_at, id",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| ApiKey {
+                id: row.get("id"),
+                tenant: row.get("tenant_id"),
+                label: row.get("label"),
+                created_at: row.get("created_at"),
+                revoked_at: row.get("revoked_at"),
+            })
+            .collect())
+    }
+
     async fn ensure_batch(
         &self,
         id: BatchId,

@@ -208,9 +208,31 @@ pub mod cases {
             Some(TENANT)
         );
         assert_eq!(records.tenant_for_api_key("hash-2").await.unwrap(), None);
+        let second = records
+            .create_api_key(TENANT, "laptop", "hash-2")
+            .await
+            .unwrap();
         assert!(records.revoke_api_key(key.id).await.unwrap());
         assert!(!records.revoke_api_key(key.id).await.unwrap());
         assert_eq!(records.tenant_for_api_key("hash-1").await.unwrap(), None);
+
+        records.ensure_tenant("firm-b", "Firm B").await.unwrap();
+        let theirs = records
+            .create_api_key("firm-b", "ci", "hash-3")
+            .await
+            .unwrap();
+        let listed = records.api_keys(Some(TENANT)).await.unwrap();
+        let summary: Vec<(uuid::Uuid, &str, bool)> = listed
+            .iter()
+            .map(|key| (key.id, key.label.as_str(), key.revoked_at.is_some()))
+            .collect();
+        assert_eq!(
+            summary,
+            [(key.id, "ci", true), (second.id, "laptop", false)]
+        );
+        let everyone = records.api_keys(None).await.unwrap();
+        assert_eq!(everyone.len(), 3);
+        assert!(everyone.iter().any(|key| key.id == theirs.id));
     }
 
     /// An administration named at upload is created with its chart and country; naming it
