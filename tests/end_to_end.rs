@@ -1195,3 +1195,64 @@ on_both_records_databases!(
     an_unknown_job_version_fails_visibly_and_is_dead_lettered,
     process_command_prints_one_json_object_per_document,
 );
+
+/// The process ids of `pid`'s children, from /proc.
+fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
+}
+
+/// Whether `pid` is still running (a zombie counts as gone).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+/// A dispatcher killed outright takes its local workers with it: they get SIGTERM from the
+/// kernel and exit, instead of polling on as orphans.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_workers_stop_when_their_dispatcher_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _url) = serve(dir.path(), 2, &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let workers = loop {
+        let children = children_of(server.pid());
+        if children.len() == 2 {
+            break children;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "workers never started: {children:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // SAFETY: signalling our own child process.
+    unsafe { libc_kill(server.pid()) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while workers.iter().any(|&pid| alive(pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "orphaned workers still running: {workers:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(server);
+}

@@ -129,13 +129,40 @@ impl WorkerPool {
     }
 }
 
+/// A local worker belongs to the dispatcher that started it: when the dispatcher dies without
+/// shutting the pool down (SIGKILL, a crash), the kernel sends the worker SIGTERM, and the
+/// worker releases its job and exits instead of polling on as an orphan. (`kill_on_drop` only
+/// covers an orderly exit.) The signal follows the spawning thread, a runtime thread that
+/// lives as long as the dispatcher.
+#[cfg(target_os = "linux")]
+fn stop_with_this_process(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl, getppid.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The dispatcher may have died before the prctl: then nobody would signal.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("the dispatcher exited"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_with_this_process(_command: &mut Command) {}
+
 fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
-    match Command::new(&config.program)
+    let mut command = Command::new(&config.program);
+    command
         .args(&config.args)
         .envs(config.env.iter().map(|(key, value)| (key, value)))
-        .kill_on_drop(true)
-        .spawn()
-    {
+        .kill_on_drop(true);
+    stop_with_this_process(&mut command);
+    match command.spawn() {
         Ok(child) => {
             tracing::info!(worker = index, pid = child.id(), "worker started");
             Some(child)
