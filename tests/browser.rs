@@ -185,6 +185,11 @@ async fn bookkeeper_uploads_reviews_and_exports_in_a_browser() {
             &tab,
             "(() => { const input = document.querySelector('tr.line .account'); input.value = '4999'; return true; })()",
         );
+        // The invoice number is corrected in place too.
+        eval(
+            &tab,
+            "(() => { const input = document.querySelector('input.field-edit[name=invoice_number]'); input.value = 'CORRECTED-42'; return true; })()",
+        );
         tab.find_element("#correct").unwrap().click().unwrap();
         wait_for(
             &tab,
@@ -282,12 +287,17 @@ async fn bookkeeper_uploads_reviews_and_exports_in_a_browser() {
             .any(|line| line["account"] == "4999"),
         "{view}"
     );
+    assert_eq!(view["invoice"]["invoice_number"], "CORRECTED-42", "{view}");
     let (_, view) = get(&api, &format!("{url}/v1/documents/{accepted}")).await;
     assert_eq!(view["review_status"], "accepted", "{view}");
     let export: Value = serde_json::from_str(export.as_str().unwrap())
         .unwrap_or_else(|error| panic!("export is not JSON ({error}): {export}"));
     let text = export.to_string();
     assert!(text.contains("4999"), "the correction is exported: {text}");
+    assert!(
+        text.contains("CORRECTED-42"),
+        "the corrected field is exported: {text}"
+    );
     let (status, _) = get(&api, &format!("{url}/v1/batches/{batch}")).await;
     assert_eq!(status, 200);
 }

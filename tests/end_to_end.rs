@@ -389,6 +389,31 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
         (status, nothing["error"]["code"].as_str()),
         (422, Some("review.nothing_to_correct"))
     );
+    // Misread fields are corrected in the review; the entry's due date follows the invoice's.
+    let (status, refused) = review(
+        &second_id,
+        serde_json::json!({"action": "accept", "fields": {"invoice_number": "X"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("review.fields_need_correct"))
+    );
+    let (status, fixed) = review(
+        &second_id,
+        serde_json::json!({"action": "correct", "author": "bert",
+            "fields": {"invoice_number": "2026-0312-B", "due_date": "2026-12-31"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{fixed}");
+    assert_eq!(fixed["proposal"]["due_date"], "2026-12-31", "{fixed}");
+    let (_, view) = get(&client, &format!("{url}/v1/documents/{second_id}")).await;
+    assert_eq!(view["invoice"]["invoice_number"], "2026-0312-B", "{view}");
+    assert_eq!(
+        view["invoice"]["confidence"]["invoice_number"], 1.0,
+        "{view}"
+    );
+    assert_eq!(view["review_status"], "corrected", "{view}");
 
     // Exports of the reviewed entries: deterministic bytes, in three formats.
     let export = |query: &str| {

@@ -57,6 +57,104 @@ pub struct ReviewRequest {
     /// plus these days unless the invoice prints one.
     #[serde(default)]
     pub payment_terms_days: Option<u32>,
+    /// Correct: invoice fields the extraction got wrong. They replace the extraction (the
+    /// export, the duplicate rule and the supplier memory follow them); the audit trail keeps
+    /// what was read.
+    #[serde(default)]
+    pub fields: Option<FieldCorrections>,
+}
+
+/// Invoice fields a reviewer may correct; absent ones stay as read. Amounts are corrected
+/// through the entry's `lines`, which must balance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldCorrections {
+    /// The supplier's name.
+    #[serde(default)]
+    pub supplier_name: Option<String>,
+    /// The supplier's VAT id.
+    #[serde(default)]
+    pub supplier_vat_id: Option<String>,
+    /// The supplier's IBAN.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// The invoice number.
+    #[serde(default)]
+    pub invoice_number: Option<String>,
+    /// The issue date.
+    #[serde(default)]
+    pub issue_date: Option<NaiveDate>,
+    /// The printed due date.
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+}
+
+impl FieldCorrections {
+    /// Apply to `invoice`; returns what changed as `{field: {"from", "to"}}`. A corrected
+    /// field is certain: its confidence becomes 1.
+    fn apply(&self, invoice: &mut ExtractedInvoice) -> serde_json::Map<String, serde_json::Value> {
+        fn set<T: Clone + PartialEq + Serialize>(
+            name: &str,
+            slot: &mut Option<T>,
+            value: &Option<T>,
+            confidence: &mut std::collections::BTreeMap<String, f32>,
+            changes: &mut serde_json::Map<String, serde_json::Value>,
+        ) {
+            let Some(value) = value else { return };
+            if slot.as_ref() != Some(value) {
+                changes.insert(name.to_owned(), json!({"from": slot, "to": value}));
+                *slot = Some(value.clone());
+            }
+            confidence.insert(name.to_owned(), 1.0);
+        }
+        let text = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        let mut changes = serde_json::Map::new();
+        let confidence = &mut invoice.confidence;
+        let c = &mut changes;
+        set(
+            "supplier_name",
+            &mut invoice.supplier_name,
+            &text(&self.supplier_name),
+            confidence,
+            c,
+        );
+        set(
+            "supplier_vat_id",
+            &mut invoice.supplier_vat_id,
+            &text(&self.supplier_vat_id),
+            confidence,
+            c,
+        );
+        set("iban", &mut invoice.iban, &text(&self.iban), confidence, c);
+        set(
+            "invoice_number",
+            &mut invoice.invoice_number,
+            &text(&self.invoice_number),
+            confidence,
+            c,
+        );
+        set(
+            "issue_date",
+            &mut invoice.issue_date,
+            &self.issue_date,
+            confidence,
+            c,
+        );
+        set(
+            "due_date",
+            &mut invoice.due_date,
+            &self.due_date,
+            confidence,
+            c,
+        );
+        changes
+    }
 }
 
 fn default_author() -> String {
@@ -85,10 +183,13 @@ pub enum ReviewError {
     NotReviewable(DocumentId),
     /// A correction that changes nothing.
     #[error(
-        "a correction needs `expense_account`, `lines`, `vat_code`, `cost_centre` or \
-         `payment_terms_days`"
+        "a correction needs `expense_account`, `lines`, `vat_code`, `cost_centre`, \
+         `payment_terms_days` or `fields`"
     )]
     NothingToCorrect,
+    /// `fields` sent with `accept`: changing the invoice is a correction.
+    #[error("`fields` changes the invoice: send it with \"action\": \"correct\"")]
+    FieldsNeedCorrect,
     /// A `vat_code` correction on an entry without exactly one input VAT line.
     #[error(
         "the entry has {0} input VAT lines; a `vat_code` correction needs exactly one (send \
@@ -121,6 +222,7 @@ impl ReviewError {
             Self::NotFound(_) => "document.not_found",
             Self::NotReviewable(_) => "review.not_reviewable",
             Self::NothingToCorrect => "review.nothing_to_correct",
+            Self::FieldsNeedCorrect => "review.fields_need_correct",
             Self::Unbalanced { .. } => "review.unbalanced",
             Self::InvalidLine(_) => "review.invalid_line",
             Self::AmbiguousVatCode(_) => "review.ambiguous_vat_code",
@@ -164,15 +266,26 @@ pub async fn review_document(
     let chart = charts
         .for_administration(backends, record.document.administration_id)
         .await?;
-    let invoice = backends.records.extraction(id).await?;
+    let mut invoice = backends.records.extraction(id).await?;
+    let mut corrected_invoice = None;
     let (action, proposal, changes) = match request.action {
+        ReviewAction::Accept if request.fields.is_some() => {
+            return Err(ReviewError::FieldsNeedCorrect)
+        }
         ReviewAction::Accept => (ProposalAction::Accepted, current.clone(), None),
         ReviewAction::Correct => {
+            let mut field_changes = serde_json::Map::new();
+            if let Some(fields) = &request.fields {
+                let read = invoice.get_or_insert_with(ExtractedInvoice::default);
+                field_changes = fields.apply(read);
+                corrected_invoice = Some(read.clone());
+            }
             let corrected = corrected_proposal(&current, &chart, invoice.as_ref(), request)?;
             let changes = json!({
                 "lines": {"from": current.lines, "to": corrected.lines},
                 "cost_centre": {"from": current.cost_centre, "to": corrected.cost_centre},
                 "due_date": {"from": current.due_date, "to": corrected.due_date},
+                "fields": field_changes,
             });
             (ProposalAction::Corrected, corrected, Some(changes))
         }
@@ -183,6 +296,7 @@ pub async fn review_document(
         action,
         proposal: proposal.clone(),
         changes,
+        invoice: corrected_invoice,
     };
     let version = match backends.records.record_review(&review).await? {
         ReviewOutcome::Recorded { version } => version,
@@ -234,7 +348,8 @@ fn corrected_proposal(
         || request.expense_account.is_some()
         || request.vat_code.is_some()
         || request.cost_centre.is_some()
-        || request.payment_terms_days.is_some();
+        || request.payment_terms_days.is_some()
+        || request.fields.is_some();
     if !changes_something {
         return Err(ReviewError::NothingToCorrect);
     }
@@ -495,6 +610,31 @@ mod tests {
     }
 
     #[test]
+    fn field_corrections_change_only_what_differs_and_become_certain() {
+        let mut invoice = two_rate_invoice();
+        invoice.invoice_number = Some("2O26-1".into());
+        invoice.confidence.insert("invoice_number".into(), 0.4);
+        let before = invoice.clone();
+        let corrections = FieldCorrections {
+            invoice_number: Some(" 2026-1 ".into()),
+            supplier_name: before.supplier_name.clone(),
+            iban: Some("   ".into()),
+            ..FieldCorrections::default()
+        };
+        let changes = corrections.apply(&mut invoice);
+        assert_eq!(invoice.invoice_number.as_deref(), Some("2026-1"));
+        assert_eq!(invoice.confidence["invoice_number"], 1.0);
+        assert_eq!(invoice.iban, before.iban, "a blank correction is no correction");
+        assert_eq!(
+            serde_json::Value::Object(changes),
+            json!({"invoice_number": {"from": "2O26-1", "to": "2026-1"}}),
+            "a field corrected to what was read is confirmed, not changed"
+        );
+        let unknown = serde_json::from_value::<FieldCorrections>(json!({"gross_total": "1"}));
+        assert!(unknown.is_err(), "amounts are corrected through the lines");
+    }
+
+    #[test]
     fn one_vat_code_cannot_correct_a_two_rate_entry() {
         let chart = ChartOfAccounts::generic();
         let invoice = two_rate_invoice();
@@ -507,6 +647,7 @@ mod tests {
             vat_code: Some("VAT-21-ND".into()),
             cost_centre: None,
             payment_terms_days: None,
+            fields: None,
         };
         let error = corrected_proposal(&proposal, &chart, Some(&invoice), &request).unwrap_err();
         assert!(matches!(error, ReviewError::AmbiguousVatCode(2)), "{error}");

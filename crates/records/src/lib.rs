@@ -271,6 +271,9 @@ pub struct NewReview {
     pub proposal: BookingProposal,
     /// What changed, for the audit trail.
     pub changes: Option<serde_json::Value>,
+    /// The invoice's fields as the reviewer corrected them, replacing the extraction (the
+    /// worker's original stays in the object store's result, and `changes` says what moved).
+    pub invoice: Option<ExtractedInvoice>,
 }
 
 /// What recording a review did.

@@ -641,6 +641,26 @@ impl Records for PgRecords {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if let Some(invoice) = &review.invoice {
+            sqlx::query("UPDATE extraction_results SET invoice = $1::jsonb WHERE document_id = $2")
+                .bind(to_json(invoice))
+                .bind(review.document_id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            // The copied columns follow, so duplicates and exports see the corrected fields.
+            sqlx::query(
+                "UPDATE documents SET supplier_key = $1, invoice_number = $2, issue_date = $3,
+                                      gross_total = $4
+                  WHERE id = $5",
+            )
+            .bind(invoice.supplier_key())
+            .bind(&invoice.invoice_number)
+            .bind(invoice.issue_date)
+            .bind(invoice.gross_total.map(|gross| gross.to_string()))
+            .bind(review.document_id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(ReviewOutcome::Recorded {
             version: version as u32,

@@ -45,6 +45,7 @@ macro_rules! records_conformance {
                 duplicates_by_supplier_number_and_by_content,
                 review_queue_puts_needs_review_first,
                 reviews_append_history_and_feed_exports,
+                a_review_can_correct_the_invoice_fields,
                 unfinished_documents_cannot_be_reviewed,
                 supplier_memory_upserts_and_counts,
                 dead_letters_are_kept_once,
@@ -648,6 +649,7 @@ pub mod cases {
             action: ProposalAction::Accepted,
             proposal: proposal(false),
             changes: None,
+            invoice: None,
         };
         records.record_review(&review).await.unwrap();
         assert_eq!(
@@ -691,6 +693,7 @@ pub mod cases {
                 action: ProposalAction::Corrected,
                 proposal: corrected.clone(),
                 changes: Some(changes.clone()),
+                invoice: None,
             })
             .await
             .unwrap();
@@ -702,6 +705,7 @@ pub mod cases {
                 action: ProposalAction::Accepted,
                 proposal: corrected.clone(),
                 changes: None,
+                invoice: None,
             })
             .await
             .unwrap();
@@ -741,6 +745,58 @@ pub mod cases {
             .is_empty());
     }
 
+    /// A review that corrects the invoice's fields replaces the extraction and the columns
+    /// copied from it: the export period and the duplicate rule follow the correction.
+    pub async fn a_review_can_correct_the_invoice_fields(records: &dyn Records) {
+        let (administration, batch) = setup(records).await;
+        let misread = add_document(records, administration, batch, "1").await;
+        let november = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        finish(
+            records,
+            misread.id,
+            &invoice("1", "NL1", november),
+            &proposal(false),
+        )
+        .await;
+        let mut corrected = invoice("F-2026-77", "NL1", date(28));
+        corrected.supplier_name = Some("Acme Benelux B.V.".into());
+        let outcome = records
+            .record_review(&NewReview {
+                document_id: misread.id,
+                author: "anna".into(),
+                action: ProposalAction::Corrected,
+                proposal: proposal(false),
+                changes: Some(serde_json::json!({"fields": {"invoice_number": {"from": "1", "to": "F-2026-77"}}})),
+                invoice: Some(corrected.clone()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, ReviewOutcome::Recorded { version: 2 });
+        assert_eq!(
+            records.extraction(misread.id).await.unwrap(),
+            Some(corrected)
+        );
+        assert_eq!(
+            records
+                .reviewed_in_period(administration, date(1), date(31))
+                .await
+                .unwrap(),
+            vec![misread.id],
+            "the corrected issue date decides the period"
+        );
+        let twins = records
+            .duplicates(administration, "vat:NL1", "F-2026-77")
+            .await
+            .unwrap();
+        let ids: Vec<DocumentId> = twins.iter().map(|twin| twin.id).collect();
+        assert_eq!(ids, [misread.id], "the corrected number finds the document");
+        assert!(records
+            .duplicates(administration, "vat:NL1", "1")
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
     /// Only done documents can be reviewed.
     pub async fn unfinished_documents_cannot_be_reviewed(records: &dyn Records) {
         let (administration, batch) = setup(records).await;
@@ -751,6 +807,7 @@ pub mod cases {
             action: ProposalAction::Accepted,
             proposal: proposal(false),
             changes: None,
+            invoice: None,
         };
         assert_eq!(
             records.record_review(&review(doc.id)).await.unwrap(),

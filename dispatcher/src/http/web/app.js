@@ -213,7 +213,13 @@ function setUpReview(form) {
       credit: row.querySelector(".credit").value.trim() || "0",
       vat_code: row.querySelector(".vat-code").value.trim() || null,
     }));
-    send({ action: "correct", lines });
+    // Only the fields the reviewer changed; an emptied field is left as read.
+    const fields = {};
+    for (const input of document.querySelectorAll("input.field-edit")) {
+      const value = input.value.trim();
+      if (value && value !== input.dataset.original) fields[input.name] = value;
+    }
+    send(Object.keys(fields).length ? { action: "correct", lines, fields } : { action: "correct", lines });
   });
   // One key to accept, one for the next document; never while typing in a field.
   document.addEventListener("keydown", (event) => {

@@ -239,6 +239,16 @@ fn field_concern(invoice: &Value, field: &str) -> Option<String> {
     })
 }
 
+/// The input type of a field the reviewer can correct (see `FieldCorrections`); amounts are
+/// corrected through the journal lines.
+fn editable(field: &str) -> Option<&'static str> {
+    match field {
+        "supplier_name" | "supplier_vat_id" | "invoice_number" | "iban" => Some("text"),
+        "issue_date" | "due_date" => Some("date"),
+        _ => None,
+    }
+}
+
 fn display(value: &Value) -> String {
     match value {
         Value::Null => "—".to_owned(),
@@ -304,7 +314,16 @@ pub fn review_page(
                                         @let concern = field_concern(&invoice, field);
                                         tr.needs-review[concern.is_some()] {
                                             th scope="row" { (label) }
-                                            td data-field=(field) { (display(&invoice[field])) }
+                                            @if let Some(kind) = editable(field) {
+                                                @let value = invoice[field].as_str().unwrap_or_default();
+                                                td data-field=(field) {
+                                                    input.field-edit form="review" type=(kind) name=(field)
+                                                        value=(value) data-original=(value)
+                                                        aria-label=(format!("{label} (correctable)"));
+                                                }
+                                            } @else {
+                                                td data-field=(field) { (display(&invoice[field])) }
+                                            }
                                             td.concern { @if let Some(concern) = &concern { "⚠ " (concern) } }
                                         }
                                     }
