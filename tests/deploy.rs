@@ -167,6 +167,18 @@ fn cloudformation_containers_use_flags_and_variables_the_binaries_accept() {
     );
     assert_health_path_answers(target_group["HealthCheckPath"].as_str().unwrap());
 
+    // The load balancer keeps the unauthenticated /metrics off the internet.
+    let rule = &template["Resources"]["MetricsNotPublicRule"]["Properties"];
+    assert_eq!(
+        rule["Conditions"][0]["PathPatternConfig"]["Values"][0].as_str(),
+        Some("/metrics")
+    );
+    assert_eq!(rule["Actions"][0]["Type"].as_str(), Some("fixed-response"));
+    assert_eq!(
+        rule["Actions"][0]["FixedResponseConfig"]["StatusCode"].as_str(),
+        Some("404")
+    );
+
     // Rolling deploys keep every dispatcher task until its replacement is healthy.
     let deployment =
         &template["Resources"]["DispatcherService"]["Properties"]["DeploymentConfiguration"];
@@ -255,8 +267,33 @@ fn kubernetes_manifests_use_flags_variables_and_ports_the_binaries_accept() {
         .unwrap();
     assert_health_path_answers(health);
 
+    // Prometheus scrapes the paths and ports the annotations name.
+    let annotations = |name: &str| {
+        find(&documents, "Deployment", name)["spec"]["template"]["metadata"]["annotations"].clone()
+    };
+    let scrape = annotations("stapel-dispatcher");
+    assert_eq!(
+        scrape["prometheus.io/port"].as_str(),
+        Some(port.to_string().as_str())
+    );
+    assert_health_path_answers(scrape["prometheus.io/path"].as_str().unwrap());
+
     let worker_container = &find(&documents, "Deployment", "stapel-worker")["spec"]["template"]
         ["spec"]["containers"][0];
+    let worker_args = strings(&worker_container["args"]);
+    let metrics_addr = worker_args
+        .iter()
+        .skip_while(|arg| *arg != "--metrics-addr")
+        .nth(1)
+        .expect("workers serve metrics");
+    let metrics_port = worker_container["ports"][0]["containerPort"]
+        .as_u64()
+        .unwrap();
+    assert!(metrics_addr.ends_with(&format!(":{metrics_port}")));
+    assert_eq!(
+        annotations("stapel-worker")["prometheus.io/port"].as_str(),
+        Some(metrics_port.to_string().as_str())
+    );
     assert!(worker_container["image"]
         .as_str()
         .unwrap()

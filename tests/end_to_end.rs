@@ -1281,3 +1281,365 @@ async fn local_workers_stop_when_their_dispatcher_is_killed() {
     }
     drop(server);
 }
+
+/// Lines a child process writes to stderr, collected by a thread as they come.
+struct StderrLines(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl StderrLines {
+    fn collect(child: &mut std::process::Child) -> Self {
+        use std::io::BufRead;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Self(lines)
+    }
+
+    fn snapshot(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Every line parsed as JSON; panics on a line that is not a JSON object.
+    fn json(&self) -> Vec<Value> {
+        self.snapshot()
+            .iter()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let value: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|error| panic!("not a JSON log line ({error}): {line}"));
+                assert!(value.is_object(), "{line}");
+                value
+            })
+            .collect()
+    }
+
+    /// Wait for the first JSON event with this message.
+    async fn wait_for(&self, message: &str, timeout: Duration) -> Value {
+        let started = Instant::now();
+        loop {
+            if let Some(event) = self
+                .json()
+                .into_iter()
+                .find(|event| event["fields"]["message"] == message)
+            {
+                return event;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "no {message:?} within {timeout:?}: {:?}",
+                self.snapshot()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `dispatcher serve --workers 0` with JSON logs, and one `dispatcher worker` with JSON logs
+/// and its own `/metrics` on a port of the OS's choosing: how a deployment runs them.
+struct ObservedSetup {
+    _server: support::Running,
+    _worker: support::Running,
+    url: String,
+    metrics_url: String,
+    server_logs: StderrLines,
+    worker_logs: StderrLines,
+}
+
+async fn observed_setup(dir: &std::path::Path) -> ObservedSetup {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut server = Command::new(support::DISPATCHER)
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "0"])
+        .arg("--data-dir")
+        .arg(dir)
+        .env("STAPEL_LOG_FORMAT", "json")
+        .env_remove("STAPEL_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dispatcher starts");
+    let server_logs = StderrLines::collect(&mut server);
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let mut worker = Command::new(support::DISPATCHER)
+        .args(["worker", "--log-format", "json"])
+        .args(["--metrics-addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env_remove("STAPEL_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("worker starts");
+    let worker_logs = StderrLines::collect(&mut worker);
+    let listening = worker_logs
+        .wait_for("metrics listening", Duration::from_secs(30))
+        .await;
+    let address = listening["fields"]["address"].as_str().unwrap();
+    ObservedSetup {
+        _server: support::Running(server),
+        _worker: support::Running(worker),
+        url,
+        metrics_url: format!("http://{address}/metrics"),
+        server_logs,
+        worker_logs,
+    }
+}
+
+/// The value of one series (`name{labels}` exactly as rendered) in a Prometheus text page.
+fn series(page: &str, series: &str) -> Option<f64> {
+    page.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.trim().parse().unwrap())
+}
+
+async fn scrape(url: &str) -> String {
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    response.text().await.unwrap()
+}
+
+/// Scrape until `wanted` holds: a worker counts a document just after recording it, so the
+/// API may show `done` a moment before the counter moves.
+async fn scrape_until(url: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let page = scrape(url).await;
+        if wanted(&page) {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "metrics never got there:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The dispatcher's `/metrics` counts uploads and shows both lanes; the worker's counts the
+/// documents it finished, failures by code and job times by source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_uploads_lanes_and_finished_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = observed_setup(dir.path()).await;
+    let client = support::local_client(dir.path());
+    let url = &setup.url;
+
+    let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
+    let (status, accepted) = upload(
+        &client,
+        url,
+        &[
+            ("nl_factuur.pdf", pdf),
+            ("notes.pdf", b"this is not a pdf".to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let refused = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(Form::new().text("note", "no files"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let ids: Vec<&str> = accepted["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| document["id"].as_str().unwrap())
+        .collect();
+    let done = wait_final(&client, url, ids[0], Duration::from_secs(60)).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let failed = wait_final(&client, url, ids[1], Duration::from_secs(60)).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let code = failed["error"]["code"].as_str().unwrap();
+
+    // Metrics need no API key, like /healthz.
+    let dispatcher = scrape(&format!("{url}/metrics")).await;
+    assert_eq!(
+        series(&dispatcher, "stapel_uploads_accepted_total"),
+        Some(2.0)
+    );
+    assert_eq!(
+        series(
+            &dispatcher,
+            "stapel_uploads_refused_total{reason=\"request.no_files\"}"
+        ),
+        Some(1.0)
+    );
+    for lane in ["fast", "bulk"] {
+        for gauge in ["stapel_queue_visible_jobs", "stapel_queue_in_flight_jobs"] {
+            let name = format!("{gauge}{{lane=\"{lane}\"}}");
+            assert_eq!(
+                series(&dispatcher, &name),
+                Some(0.0),
+                "{name}\n{dispatcher}"
+            );
+        }
+    }
+    assert!(dispatcher.contains("# TYPE stapel_uploads_accepted_total counter"));
+
+    let worker = scrape_until(&setup.metrics_url, |page| {
+        series(page, "stapel_documents_finished_total{status=\"failed\"}").is_some()
+            && series(page, "stapel_documents_finished_total{status=\"done\"}").is_some()
+    })
+    .await;
+    assert_eq!(
+        series(&worker, "stapel_documents_finished_total{status=\"done\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &worker,
+            "stapel_documents_finished_total{status=\"failed\"}"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &worker,
+            &format!("stapel_document_failures_total{{code=\"{code}\"}}")
+        ),
+        Some(1.0),
+        "{worker}"
+    );
+    let text = "{source=\"text\",lane=\"fast\"}";
+    assert_eq!(
+        series(&worker, &format!("stapel_job_duration_seconds_count{text}")),
+        Some(1.0),
+        "{worker}"
+    );
+    let seconds = series(&worker, &format!("stapel_job_duration_seconds_sum{text}")).unwrap();
+    assert!(seconds > 0.0 && seconds < 60.0, "{seconds}");
+    assert_eq!(
+        series(
+            &worker,
+            "stapel_job_duration_seconds_bucket{source=\"text\",lane=\"fast\",le=\"+Inf\"}"
+        ),
+        Some(1.0),
+        "{worker}"
+    );
+    // Both documents waited in the fast lane before the worker took them.
+    assert_eq!(
+        series(
+            &worker,
+            "stapel_job_queue_wait_seconds_count{lane=\"fast\"}"
+        ),
+        Some(2.0),
+        "{worker}"
+    );
+    drop(setup);
+}
+
+/// JSON logs: every line the worker writes is a JSON object, and the events of a job carry the
+/// document id (the trace id across dispatcher and worker) and the client's request id, as
+/// the dispatcher's log of the upload does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_document_id_across_dispatcher_and_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = observed_setup(dir.path()).await;
+    let client = support::local_client(dir.path());
+    let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
+    let response = client
+        .post(format!("{}/v1/documents", setup.url))
+        .header("X-Request-Id", "e2e-request-7")
+        .multipart(Form::new().part("file", Part::bytes(pdf).file_name("nl_factuur.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let id = accepted["documents"][0]["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&client, &setup.url, &id, Duration::from_secs(60)).await;
+    assert_eq!(done["status"], "done", "{done}");
+
+    let finished = setup
+        .worker_logs
+        .wait_for("document done", Duration::from_secs(10))
+        .await;
+    assert_eq!(finished["span"]["document_id"], id.as_str(), "{finished}");
+    assert_eq!(
+        finished["span"]["request_id"], "e2e-request-7",
+        "{finished}"
+    );
+    assert_eq!(finished["fields"]["source"], "text", "{finished}");
+    let of_this_job: Vec<Value> = setup
+        .worker_logs
+        .json()
+        .into_iter()
+        .filter(|event| event["span"]["document_id"] == id.as_str())
+        .collect();
+    assert!(!of_this_job.is_empty());
+    assert!(
+        of_this_job.iter().all(|event| event["level"].is_string()
+            && event["timestamp"].is_string()
+            && event["span"]["attempt"] == 1),
+        "{of_this_job:?}"
+    );
+
+    let accepted_event = setup
+        .server_logs
+        .wait_for("document accepted", Duration::from_secs(10))
+        .await;
+    assert_eq!(accepted_event["fields"]["document_id"], id.as_str());
+    assert_eq!(accepted_event["span"]["request_id"], "e2e-request-7");
+    // Every dispatcher line is JSON too.
+    assert!(!setup.server_logs.json().is_empty());
+}
+
+/// The local pool and the autoscaler show in the dispatcher's `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_the_local_pool_and_the_autoscaler() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(support::DISPATCHER)
+        .args(["serve", "--listen", "127.0.0.1:0", "--min-workers", "1"])
+        .args(["--max-workers", "2", "--scale-interval", "1", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("STAPEL_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = support::Running(child);
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let page = scrape_until(&format!("{url}/metrics"), |page| {
+        series(page, "stapel_local_workers{state=\"running\"}") == Some(1.0)
+            && series(page, "stapel_autoscaler_desired_workers").is_some()
+    })
+    .await;
+    assert_eq!(series(&page, "stapel_local_workers_target"), Some(1.0));
+    assert_eq!(
+        series(&page, "stapel_autoscaler_desired_workers"),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(&page, "stapel_autoscaler_queue_visible{lane=\"fast\"}"),
+        Some(0.0)
+    );
+}

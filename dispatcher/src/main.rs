@@ -7,6 +7,7 @@ use stapel_dispatcher::http::{router, AppState, UploadLimits};
 use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
 use stapel_dispatcher::process_cmd::{self, Progress};
 use stapel_dispatcher::scaling::{Autoscaler, ScaleArgs};
+use stapel_dispatcher::telemetry::MetricsState;
 use stapel_dispatcher::upload_cmd;
 use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
@@ -30,7 +31,13 @@ struct Cli {
     command: Command,
 
     /// Log format on stderr.
-    #[arg(long, value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        value_enum,
+        env = "STAPEL_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
     log_format: LogFormat,
 }
 
@@ -231,6 +238,17 @@ fn main() -> ExitCode {
         // SAFETY: no other thread exists yet (the runtime starts below).
         unsafe { std::env::set_var("STAPEL_LOG", "warn") };
     }
+    // The local pool's workers inherit the format, also when it was given as a flag.
+    // SAFETY: no other thread exists yet (the runtime starts below).
+    unsafe {
+        std::env::set_var(
+            "STAPEL_LOG_FORMAT",
+            match cli.log_format {
+                LogFormat::Text => "text",
+                LogFormat::Json => "json",
+            },
+        )
+    };
     init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -239,9 +257,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let log_format = cli.log_format;
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Serve(args) => serve(args, log_format).await.map(|()| ExitCode::SUCCESS),
             Command::Process(args) => process(args).await,
             Command::Setup(args) => setup(args).await.map(|()| ExitCode::SUCCESS),
             Command::ApiKey(command) => api_key(command).await.map(|()| ExitCode::SUCCESS),
@@ -366,10 +385,17 @@ async fn setup(args: BackendArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let backends = args.pool.backend.open().await?;
+    // Before the autoscaler starts, so its first decision is recorded too.
+    let metrics_handle = stapel_worker::telemetry::install_prometheus()?;
+    stapel_dispatcher::telemetry::describe();
     let (pool, autoscaler) = start_serve_workers(&args, &backends).await?;
     let backends_for_target = backends.clone();
+    let metrics = MetricsState {
+        handle: metrics_handle,
+        pool: pool.as_ref().map(WorkerPool::status_receiver),
+    };
     let state = AppState {
         backends,
         limits: UploadLimits {
@@ -377,6 +403,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_request_bytes: args.max_request_bytes,
         },
         auth: AuthState::default(),
+        metrics: Some(metrics),
     };
     let login = local_login(&args.pool.backend, &backends_for_target).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -386,7 +413,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%address, "dispatcher listening");
     // Tests and scripts read this line to find a port chosen with :0.
     println!("listening on http://{address}");
-    if let Some(login) = login {
+    if let (Some(_), LogFormat::Json) = (&login, log_format) {
+        // Keep stderr all JSON for the log shipper, and the key out of it: point at the file.
+        tracing::info!(url = %format_args!("http://{address}/"),
+            key_file = %args.pool.backend.data_dir.join("local-api-key").display(),
+            "log in with the local tenant's API key from the key file");
+    } else if let Some(login) = login {
         // On stderr, after the address line: scripts read stdout's first line only, and may
         // close the pipe after it.
         use std::io::Write;

@@ -122,6 +122,11 @@ impl WorkerPool {
         self.status.borrow().clone()
     }
 
+    /// Follows what the pool is doing, for `/metrics`.
+    pub fn status_receiver(&self) -> watch::Receiver<PoolStatus> {
+        self.status.clone()
+    }
+
     /// Ask every worker to stop (SIGTERM), wait for them to finish their jobs, kill stragglers.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -160,6 +165,8 @@ fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
     command
         .args(&config.args)
         .envs(config.env.iter().map(|(key, value)| (key, value)))
+        // Meant for a worker of its own: local workers would all claim the same port.
+        .env_remove("STAPEL_WORKER_METRICS_ADDR")
         .kill_on_drop(true);
     stop_with_this_process(&mut command);
     match command.spawn() {

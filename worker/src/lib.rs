@@ -5,6 +5,8 @@
 //! same code. [`extract_pdf_text_child`] is the other side of the isolated PDF parser: the
 //! worker re-executes itself with the hidden `extract-pdf-text` subcommand for every PDF.
 
+pub mod telemetry;
+
 use anyhow::Context;
 use stapel_extract::IsolationLimits;
 use stapel_pipeline::process::PdfTextRunner;
@@ -17,6 +19,7 @@ use stapel_store_aws::{
 };
 use std::ffi::OsString;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -280,6 +283,12 @@ pub struct WorkerArgs {
     #[arg(long, env = "STAPEL_SCAN_PART_PAGES", default_value_t = stapel_pipeline::lanes::DEFAULT_PART_PAGES)]
     pub scan_part_pages: u32,
 
+    /// Serve Prometheus metrics (documents finished, failures by code, job times per source)
+    /// on `GET /metrics` at this address, e.g. `0.0.0.0:9090`; off when unset. Unauthenticated:
+    /// keep the port private to the scraper.
+    #[arg(long, env = "STAPEL_WORKER_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Test hook: milliseconds to pause after taking a job, before processing it.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_pause_ms: u64,
@@ -306,7 +315,17 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
         config.heartbeat_interval < config.visibility_timeout,
         "--heartbeat-interval must be shorter than --visibility-timeout"
     );
+    let metrics_server = match args.metrics_addr {
+        Some(address) => {
+            let handle = telemetry::install_prometheus()?;
+            Some(telemetry::serve_metrics(address, handle).await?)
+        }
+        None => None,
+    };
     run_worker(backends, config, shutdown).await;
+    if let Some(server) = metrics_server {
+        server.abort();
+    }
     Ok(())
 }
 
@@ -365,7 +384,8 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Log format on stderr.
+/// Log format on stderr. Both formats carry the same fields; in JSON every event of a job has
+/// the job's span (`document_id`, `job_id`, `attempt`, `request_id`) in `span` and `spans`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.

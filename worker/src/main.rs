@@ -16,7 +16,13 @@ struct Cli {
     worker: WorkerArgs,
 
     /// Log format on stderr.
-    #[arg(long, value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        value_enum,
+        env = "STAPEL_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
     log_format: LogFormat,
 }
 

@@ -35,6 +35,13 @@ pub struct JobMessage {
     /// never see split jobs, which only workers of this version send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<JobPart>,
+    /// The client's request id (`X-Request-Id`, or the trace id of a W3C `traceparent`) of the
+    /// upload, so the worker's logs can be joined to the client's and the dispatcher's. The
+    /// document id is the trace id within stapel; this only links outward.
+    /// Added to version 1 without a version change: it is optional, and older workers ignore
+    /// unknown fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One page range of a scan split into parts: pages `first_page..=last_page` (1-based), part
@@ -108,6 +115,7 @@ mod tests {
     fn sample() -> JobMessage {
         JobMessage {
             part: None,
+            request_id: None,
             v: JOB_MESSAGE_VERSION,
             document_id: DocumentId::new(),
             batch_id: BatchId::new(),
@@ -139,6 +147,22 @@ mod tests {
             }
             other => panic!("expected UnsupportedVersion, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn request_id_is_optional_and_unknown_fields_are_ignored() {
+        // A message of an older dispatcher has no request id.
+        let mut job = sample();
+        let old = job.encode();
+        assert!(!old.contains("request_id"));
+        assert_eq!(JobMessage::decode(&old).unwrap().request_id, None);
+        // A message with one round-trips; readers that do not know a field skip it, which is
+        // what lets version-1 workers built before `request_id` read these messages.
+        job.request_id = Some("req-42".into());
+        assert_eq!(JobMessage::decode(&job.encode()).unwrap(), job);
+        let mut value = serde_json::to_value(&job).unwrap();
+        value["added_later"] = "x".into();
+        assert_eq!(JobMessage::decode(&value.to_string()).unwrap(), job);
     }
 
     #[test]

@@ -162,6 +162,18 @@ pub async fn commit_staged(
     target: &UploadTarget,
     staged: &[StagedDocument],
 ) -> Result<Vec<AcceptedDocument>, IngestError> {
+    commit_staged_for_request(backends, batch_id, target, staged, None).await
+}
+
+/// [`commit_staged`] for an API request the client named (`X-Request-Id`, `traceparent`): the
+/// id travels in each job message, so the worker's logs carry it too.
+pub async fn commit_staged_for_request(
+    backends: &Backends,
+    batch_id: BatchId,
+    target: &UploadTarget,
+    staged: &[StagedDocument],
+    request_id: Option<&str>,
+) -> Result<Vec<AcceptedDocument>, IngestError> {
     let tenant = target.tenant.as_str();
     backends
         .records
@@ -192,6 +204,7 @@ pub async fn commit_staged(
             tenant: tenant.to_owned(),
             enqueued_at: Utc::now(),
             part: None,
+            request_id: request_id.map(str::to_owned),
         };
         // The lane is chosen by size alone: accepting an upload never opens the file.
         let lane = Lane::for_upload(document.size_bytes);

@@ -17,6 +17,7 @@ mod backends;
 pub mod charts;
 pub mod export;
 pub mod ingest;
+pub mod job_metrics;
 pub mod lanes;
 pub mod ocr;
 pub mod process;

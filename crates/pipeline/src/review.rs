@@ -624,7 +624,10 @@ mod tests {
         let changes = corrections.apply(&mut invoice);
         assert_eq!(invoice.invoice_number.as_deref(), Some("2026-1"));
         assert_eq!(invoice.confidence["invoice_number"], 1.0);
-        assert_eq!(invoice.iban, before.iban, "a blank correction is no correction");
+        assert_eq!(
+            invoice.iban, before.iban,
+            "a blank correction is no correction"
+        );
         assert_eq!(
             serde_json::Value::Object(changes),
             json!({"invoice_number": {"from": "2O26-1", "to": "2026-1"}}),

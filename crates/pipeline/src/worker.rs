@@ -195,7 +195,10 @@ async fn handle_message(
         attempt = message.receive_count,
         filename = %job.filename,
         lane = lane.name(),
+        request_id = job.request_id.as_deref(),
     );
+    let waited = chrono::Utc::now() - job.enqueued_at;
+    crate::job_metrics::job_received(lane, waited.to_std().unwrap_or_default());
     match handle_job(backends, config, lane, &message, &job)
         .instrument(span)
         .await
@@ -227,6 +230,11 @@ async fn reject_undecodable(
     };
     let info = ErrorInfo::new(code, error.to_string());
     let last = is_last_attempt(backends, lane, message);
+    if last {
+        crate::job_metrics::document_failed(code);
+    } else {
+        crate::job_metrics::attempt_retried(code);
+    }
     if let Some(document_id) = document_id {
         record_failure(backends, document_id, &info, !last).await;
     }
@@ -323,7 +331,8 @@ async fn handle_job(
         Err(failure) => Err(failure),
     };
     heartbeat.abort();
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_millis() as u64;
 
     match outcome {
         Err(failure) if failure.error.code == NEEDS_BULK_LANE && lane == Lane::Fast => {
@@ -337,14 +346,17 @@ async fn handle_job(
             tracing::info!(
                 elapsed_ms,
                 needs_review = result.proposal.needs_review,
+                source = crate::job_metrics::source_label(result.invoice.source),
                 "document done"
             );
+            crate::job_metrics::document_done(lane, result.invoice.source, elapsed);
             delete_message(backends, lane, message).await;
             Handled::Done
         }
         Err(failure) if !failure.retryable || is_last_attempt(backends, lane, message) => {
             tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
                 "document failed");
+            crate::job_metrics::document_failed(&failure.error.code);
             record_failure(backends, job.document_id, &failure.error, false).await;
             if failure.retryable {
                 record_dead_letter(backends, message, Some(job.document_id), &failure.error).await;
@@ -358,6 +370,7 @@ async fn handle_job(
         Err(failure) => {
             tracing::warn!(elapsed_ms, code = %failure.error.code, error = %failure.error.message,
                 "attempt failed; will retry");
+            crate::job_metrics::attempt_retried(&failure.error.code);
             record_failure(backends, job.document_id, &failure.error, true).await;
             // Come back after a pause rather than at once, to let the trouble pass.
             let _ = lane
@@ -690,10 +703,16 @@ async fn handle_part(
         config.visibility_timeout,
         config.heartbeat_interval,
     ));
+    let started = Instant::now();
     let outcome = run_part(backends, config, job, part).await;
     heartbeat.abort();
     match outcome {
         Ok(joined) => {
+            // Page ranges are scans read by OCR; the joined document counts as done once.
+            crate::job_metrics::job_took(lane, "ocr", started.elapsed());
+            if joined {
+                crate::job_metrics::split_document_done();
+            }
             tracing::info!(
                 part = part.index,
                 parts = part.count,
@@ -710,12 +729,14 @@ async fn handle_part(
         Err(failure) if !failure.retryable || is_last_attempt(backends, lane, message) => {
             tracing::warn!(code = %failure.error.code, error = %failure.error.message,
                 part = part.index, "page range failed; the document fails");
+            crate::job_metrics::document_failed(&failure.error.code);
             record_failure(backends, job.document_id, &failure.error, false).await;
             delete_message(backends, lane, message).await;
             Handled::Failed
         }
         Err(failure) => {
             tracing::warn!(code = %failure.error.code, "page range failed; will retry");
+            crate::job_metrics::attempt_retried(&failure.error.code);
             let _ = lane
                 .queue(backends)
                 .extend_visibility(&message.receipt, config.retry_delay)

@@ -3,14 +3,17 @@
 use super::auth::Caller;
 use super::{ApiError, AppState};
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::{json, Value};
 use stapel_domain::{BatchId, DocumentId};
-use stapel_pipeline::ingest::{commit_staged, discard_staged, stage_original, StagedDocument};
+use stapel_pipeline::ingest::{
+    commit_staged_for_request, discard_staged, stage_original, StagedDocument,
+};
 use stapel_pipeline::view::{batch_view, document_view, BatchView, DocumentView};
+use tracing::Instrument;
 
 /// Answer of `POST /v1/documents`.
 #[derive(Debug, Serialize)]
@@ -35,17 +38,61 @@ const MAX_BATCH_NAME_CHARS: usize = 200;
 /// Each file streams into the object store as it arrives. Only when the whole request has been
 /// read are the documents recorded and enqueued, so a request is accepted whole or not at all;
 /// the answer is `202` as soon as the jobs are queued, never after processing.
+///
+/// The client's `X-Request-Id` (or the trace id of its `traceparent`) is logged with every
+/// accepted document and travels in the job message to the worker's logs.
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
+    let request_id = request_id(&headers);
+    let span = tracing::info_span!(
+        "upload",
+        tenant = caller.tenant(),
+        request_id = request_id.as_deref()
+    );
     let mut staged = Vec::new();
-    let outcome = accept_request(&state, &caller, &mut multipart, &mut staged).await;
+    let outcome = accept_request(
+        &state,
+        &caller,
+        &mut multipart,
+        &mut staged,
+        request_id.as_deref(),
+    )
+    .instrument(span)
+    .await;
     if outcome.is_err() {
         discard_staged(&state.backends, &staged).await;
     }
+    crate::telemetry::upload_answered(match &outcome {
+        Ok((_, response)) => Ok(response.documents.len()),
+        Err(error) => Err(error.code()),
+    });
     outcome
+}
+
+/// The id a client gave its request: `X-Request-Id` if it is short printable ASCII, else the
+/// trace id of a W3C `traceparent` (`00-<32 hex trace id>-<16 hex parent>-<2 hex flags>`).
+/// Anything else is ignored, so a header cannot inject into the logs.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Some(id) = header("x-request-id").map(str::trim) {
+        let printable = id
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'"' && byte != b'\\');
+        if !id.is_empty() && id.len() <= 128 && printable {
+            return Some(id.to_owned());
+        }
+    }
+    let traceparent = header("traceparent")?;
+    let mut parts = traceparent.trim().split('-');
+    let (_version, trace_id) = (parts.next()?, parts.next()?);
+    let valid = trace_id.len() == 32
+        && trace_id.bytes().all(|byte| byte.is_ascii_hexdigit())
+        && trace_id.bytes().any(|byte| byte != b'0');
+    valid.then(|| trace_id.to_ascii_lowercase())
 }
 
 async fn accept_request(
@@ -53,6 +100,7 @@ async fn accept_request(
     caller: &Caller,
     multipart: &mut Multipart,
     staged: &mut Vec<StagedDocument>,
+    request_id: Option<&str>,
 ) -> Result<(StatusCode, Json<UploadResponse>), ApiError> {
     let mut batch = None;
     // Optional: a batch by name, found or created for the caller's tenant.
@@ -133,7 +181,8 @@ async fn accept_request(
             .map_err(|error| ApiError::internal(&error))?,
         (None, None) => BatchId::default(),
     };
-    let accepted = commit_staged(&state.backends, batch, &target, staged).await?;
+    let accepted =
+        commit_staged_for_request(&state.backends, batch, &target, staged, request_id).await?;
     let documents = accepted
         .into_iter()
         .map(|document| AcceptedJson {
@@ -410,4 +459,58 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "bulk_queue": {"visible": bulk.visible, "in_flight": bulk.in_flight},
         "dead_letter": {"visible": dead.visible + dead.in_flight},
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_id;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn request_id_comes_from_x_request_id_then_traceparent() {
+        let traceparent = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01";
+        assert_eq!(
+            request_id(&headers(&[
+                ("x-request-id", " req-1 "),
+                ("traceparent", traceparent)
+            ])),
+            Some("req-1".into())
+        );
+        assert_eq!(
+            request_id(&headers(&[("traceparent", traceparent)])),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736".into())
+        );
+        assert_eq!(request_id(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn odd_request_ids_are_ignored() {
+        let long = "x".repeat(129);
+        for bad in ["a b", "quote\"d", long.as_str(), ""] {
+            assert_eq!(
+                request_id(&headers(&[("x-request-id", bad)])),
+                None,
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-xyz-00f067aa0ba902b7-01",
+            "garbage",
+        ] {
+            assert_eq!(
+                request_id(&headers(&[("traceparent", bad)])),
+                None,
+                "{bad:?}"
+            );
+        }
+    }
 }

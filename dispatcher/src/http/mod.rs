@@ -1,5 +1,5 @@
 //! The HTTP API and the web page. Only this module knows HTTP; handlers delegate to
-//! `stapel_pipeline`. Every route but `/healthz` and the login page needs a caller
+//! `stapel_pipeline`. Every route but `/healthz`, `/metrics` and the login page needs a caller
 //! ([`auth::Caller`]): an API key or a web session.
 
 pub mod auth;
@@ -35,6 +35,8 @@ pub struct AppState {
     pub limits: UploadLimits,
     /// Web sessions and the tenants' default administrations.
     pub auth: auth::AuthState,
+    /// Prometheus metrics; `GET /metrics` answers 404 without.
+    pub metrics: Option<crate::telemetry::MetricsState>,
 }
 
 /// The dispatcher's routes.
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
         .route("/healthz", get(documents::health))
+        .route("/metrics", get(metrics))
         .route(
             "/v1/documents",
             post(documents::upload).layer(DefaultBodyLimit::max(body_limit)),
@@ -63,4 +66,27 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `GET /metrics`: Prometheus text format, without authentication like `/healthz` (scrapers
+/// rarely carry keys); it shows counts and queue depths, no tenant data, but should still not
+/// be reachable from the internet.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match &state.metrics {
+        Some(metrics) => {
+            let body = crate::telemetry::render(metrics, &state.backends).await;
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    stapel_worker::telemetry::PROMETHEUS_CONTENT_TYPE,
+                )],
+                body,
+            )
+                .into_response()
+        }
+        None => error::not_found().await.into_response(),
+    }
 }
