@@ -1001,7 +1001,12 @@ mod tests {
     }
 
     fn share(rate: Decimal, base: Decimal, amount: Decimal) -> VatBreakdown {
-        VatBreakdown { rate, base, amount }
+        VatBreakdown {
+            rate,
+            base,
+            amount,
+            category: None,
+        }
     }
 
     fn line(

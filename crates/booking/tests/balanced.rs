@@ -54,6 +54,7 @@ fn breakdown_row() -> impl Strategy<Value = VatBreakdown> {
         rate,
         base,
         amount,
+        category: None,
     })
 }
 
@@ -135,6 +136,7 @@ fn consistent_invoice() -> impl Strategy<Value = ExtractedInvoice> {
                     rate,
                     base: Decimal::new(base, 2),
                     amount: Decimal::new(amount, 2),
+                    category: None,
                 })
                 .collect();
             let net: Decimal = invoice.vat_breakdown.iter().map(|row| row.base).sum();

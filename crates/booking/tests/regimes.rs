@@ -18,7 +18,12 @@ fn purchase(
 ) -> ExtractedInvoice {
     let vat_breakdown: Vec<VatBreakdown> = breakdown
         .iter()
-        .map(|&(rate, base, amount)| VatBreakdown { rate, base, amount })
+        .map(|&(rate, base, amount)| VatBreakdown {
+            rate,
+            base,
+            amount,
+            category: None,
+        })
         .collect();
     let net: Decimal = vat_breakdown.iter().map(|row| row.base).sum();
     let vat: Decimal = vat_breakdown.iter().map(|row| row.amount).sum();

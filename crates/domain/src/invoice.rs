@@ -37,6 +37,98 @@ pub enum Source {
     FatturaPa,
 }
 
+/// The VAT category of a breakdown row (EN 16931 BT-118), a code of the UNCL5305 subset
+/// EN 16931 allows.
+///
+/// It says why a row carries the VAT it does, which the rate alone cannot: a 0 % row may be
+/// zero-rated, exempt, reverse charged or out of scope, and each is booked differently.
+/// In JSON it is the code itself (`"AE"`).
+///
+/// A code outside that subset is kept as [`VatCategory::Other`] rather than dropped or
+/// refused: the document still reads, and the booking can name the code it does not know
+/// and ask for review, where `None` would have looked like an invoice that states nothing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum VatCategory {
+    /// `S`: standard or reduced rate, VAT charged by the supplier.
+    Standard,
+    /// `Z`: zero-rated goods (a taxable supply at 0 %).
+    ZeroRated,
+    /// `E`: exempt from VAT.
+    Exempt,
+    /// `AE`: VAT reverse charge, the buyer owes the VAT.
+    ReverseCharge,
+    /// `K`: intra-community supply of goods and services, exempt for the supplier and
+    /// self-assessed by the buyer as an acquisition.
+    IntraCommunity,
+    /// `G`: free export item, the goods leave the EU; VAT not charged.
+    Export,
+    /// `O`: services outside the scope of VAT.
+    OutsideScope,
+    /// `L`: Canary Islands general indirect tax (IGIC), not EU VAT.
+    CanaryIslands,
+    /// `M`: tax for production, services and importation in Ceuta and Melilla (IPSI), not EU
+    /// VAT.
+    CeutaMelilla,
+    /// Any other code, upper-cased as read (`B`, the Italian split payment, for example).
+    Other(String),
+}
+
+impl VatCategory {
+    /// The category of a UNCL5305 code, ignoring surrounding space and case; `None` for an
+    /// empty code, since an empty element states nothing.
+    pub fn from_code(code: &str) -> Option<VatCategory> {
+        let code = code.trim();
+        (!code.is_empty()).then(|| VatCategory::from(code.to_owned()))
+    }
+
+    /// The UNCL5305 code (`"AE"`).
+    pub fn code(&self) -> &str {
+        match self {
+            VatCategory::Standard => "S",
+            VatCategory::ZeroRated => "Z",
+            VatCategory::Exempt => "E",
+            VatCategory::ReverseCharge => "AE",
+            VatCategory::IntraCommunity => "K",
+            VatCategory::Export => "G",
+            VatCategory::OutsideScope => "O",
+            VatCategory::CanaryIslands => "L",
+            VatCategory::CeutaMelilla => "M",
+            VatCategory::Other(code) => code,
+        }
+    }
+}
+
+impl From<String> for VatCategory {
+    fn from(code: String) -> VatCategory {
+        let code = code.trim().to_ascii_uppercase();
+        match code.as_str() {
+            "S" => VatCategory::Standard,
+            "Z" => VatCategory::ZeroRated,
+            "E" => VatCategory::Exempt,
+            "AE" => VatCategory::ReverseCharge,
+            "K" => VatCategory::IntraCommunity,
+            "G" => VatCategory::Export,
+            "O" => VatCategory::OutsideScope,
+            "L" => VatCategory::CanaryIslands,
+            "M" => VatCategory::CeutaMelilla,
+            _ => VatCategory::Other(code),
+        }
+    }
+}
+
+impl From<VatCategory> for String {
+    fn from(category: VatCategory) -> String {
+        category.code().to_owned()
+    }
+}
+
+impl std::fmt::Display for VatCategory {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.code())
+    }
+}
+
 /// One VAT rate's share of the invoice (EN 16931 BG-23).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatBreakdown {
@@ -46,6 +138,10 @@ pub struct VatBreakdown {
     pub base: Decimal,
     /// VAT charged at this rate.
     pub amount: Decimal,
+    /// The VAT category code (BT-118), when the document states one (structured invoices);
+    /// it tells exempt, zero-rated and reverse-charged 0 % rows apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<VatCategory>,
 }
 
 /// A document-level allowance (a discount) or charge (freight, packing), EN 16931 BG-20/BG-21.
@@ -90,6 +186,10 @@ pub struct ExtractedInvoice {
     pub supplier_vat_id: Option<String>,
     /// The buyer's name.
     pub customer_name: Option<String>,
+    /// The buyer's VAT identifier, normalised like the supplier's; with it, supplier and
+    /// customer in different EU member states point to an intra-community reverse charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_vat_id: Option<String>,
     /// The supplier's invoice number, as printed.
     pub invoice_number: Option<String>,
     /// Date of issue.
@@ -195,6 +295,7 @@ mod tests {
                 rate: dec!(21),
                 base: dec!(100.00),
                 amount: dec!(21.00),
+                category: None,
             }],
             ..Default::default()
         };
@@ -207,5 +308,59 @@ mod tests {
         assert!(json["gross_total"].is_null());
         let back: ExtractedInvoice = serde_json::from_value(json).unwrap();
         assert_eq!(back, invoice);
+    }
+
+    #[test]
+    fn vat_category_is_its_code_in_json_and_keeps_unknown_codes() {
+        let row = VatBreakdown {
+            rate: dec!(0),
+            base: dec!(100.00),
+            amount: dec!(0.00),
+            category: Some(VatCategory::ReverseCharge),
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["category"], "AE");
+        assert_eq!(serde_json::from_value::<VatBreakdown>(json).unwrap(), row);
+
+        for (code, category) in [
+            ("S", VatCategory::Standard),
+            ("z", VatCategory::ZeroRated),
+            (" E ", VatCategory::Exempt),
+            ("K", VatCategory::IntraCommunity),
+            ("G", VatCategory::Export),
+            ("O", VatCategory::OutsideScope),
+            ("L", VatCategory::CanaryIslands),
+            ("M", VatCategory::CeutaMelilla),
+            ("b", VatCategory::Other("B".into())),
+        ] {
+            assert_eq!(VatCategory::from_code(code), Some(category), "{code:?}");
+        }
+        assert_eq!(VatCategory::from_code("  "), None);
+        let unknown: VatCategory = serde_json::from_str("\"XY\"").unwrap();
+        assert_eq!(unknown.code(), "XY");
+        assert_eq!(serde_json::to_string(&unknown).unwrap(), "\"XY\"");
+    }
+
+    #[test]
+    fn json_stored_before_the_vat_fields_still_reads_and_new_fields_stay_out_when_empty() {
+        let old = r#"{"document_type":"invoice","source":"ubl","supplier_name":null,
+            "supplier_vat_id":"NL1","customer_name":null,"invoice_number":null,
+            "issue_date":null,"due_date":null,"currency":null,"net_total":null,
+            "vat_total":null,"gross_total":null,"amount_due":null,
+            "vat_breakdown":[{"rate":"21","base":"100","amount":"21"}],"iban":null,
+            "lines":[],"confidence":{}}"#;
+        let invoice: ExtractedInvoice = serde_json::from_str(old).unwrap();
+        assert_eq!(invoice.customer_vat_id, None);
+        assert_eq!(invoice.vat_breakdown[0].category, None);
+        let json = serde_json::to_value(&invoice).unwrap();
+        assert!(json.get("customer_vat_id").is_none());
+        assert!(json["vat_breakdown"][0].get("category").is_none());
+
+        let with_ids = ExtractedInvoice {
+            customer_vat_id: Some("DE136695976".into()),
+            ..invoice
+        };
+        let json = serde_json::to_value(&with_ids).unwrap();
+        assert_eq!(json["customer_vat_id"], "DE136695976");
     }
 }

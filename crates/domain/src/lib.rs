@@ -17,6 +17,7 @@ pub use document::{
 };
 pub use invoice::{
     AllowanceCharge, DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown,
+    VatCategory,
 };
 pub use job::{JobDecodeError, JobMessage, JobPart, JOB_MESSAGE_VERSION};
 pub use money::Decimal;

@@ -219,6 +219,7 @@ mod tests {
                 rate: dec!(21),
                 base: dec!(100.00),
                 amount: dec!(20.00),
+                category: None,
             }],
             ..ExtractedInvoice::default()
         };

@@ -9,7 +9,7 @@ use crate::xml::{cefact_date, child, children, decimal, decimal_at, path, text, 
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{AllowanceCharge, InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{AllowanceCharge, InvoiceLine, Source, VatBreakdown, VatCategory};
 
 /// The element names that differ between CII D16B and ZUGFeRD 1.0.
 pub(crate) struct Dialect {
@@ -69,13 +69,12 @@ pub(crate) fn read(root: Node<'_, '_>, dialect: &Dialect) -> Reading {
     if let Some(agreement) = agreement {
         if let Some(seller) = child(agreement, "SellerTradeParty") {
             invoice.supplier_name = text_at(seller, &["Name"]);
-            invoice.supplier_vat_id = children(seller, "SpecifiedTaxRegistration")
-                .filter_map(|registration| child(registration, "ID"))
-                .find(|id| id.attribute("schemeID") == Some("VA"))
-                .and_then(text)
-                .map(|id| crate::normalise_identifier(&id));
+            invoice.supplier_vat_id = vat_id(seller);
         }
-        invoice.customer_name = text_at(agreement, &["BuyerTradeParty", "Name"]);
+        if let Some(buyer) = child(agreement, "BuyerTradeParty") {
+            invoice.customer_name = text_at(buyer, &["Name"]);
+            invoice.customer_vat_id = vat_id(buyer);
+        }
     }
 
     let Some(settlement) = transaction.and_then(|t| child(t, dialect.settlement)) else {
@@ -99,6 +98,9 @@ pub(crate) fn read(root: Node<'_, '_>, dialect: &Dialect) -> Reading {
                 rate: decimal_at(tax, &[dialect.rate]).unwrap_or(Decimal::ZERO),
                 base: decimal_at(tax, &["BasisAmount"])?,
                 amount: decimal_at(tax, &["CalculatedAmount"])?,
+                // BT-118.
+                category: text_at(tax, &["CategoryCode"])
+                    .and_then(|code| VatCategory::from_code(&code)),
             })
         })
         .collect();
@@ -160,6 +162,16 @@ pub(crate) fn read(root: Node<'_, '_>, dialect: &Dialect) -> Reading {
     }
     reading.finish();
     reading
+}
+
+/// BT-31/BT-48: the party's VAT identifier, the tax registration with scheme `VA` (`FC` is a
+/// national tax number, not a VAT id).
+fn vat_id(party: Node<'_, '_>) -> Option<String> {
+    children(party, "SpecifiedTaxRegistration")
+        .filter_map(|registration| child(registration, "ID"))
+        .find(|id| id.attribute("schemeID") == Some("VA"))
+        .and_then(text)
+        .map(|id| crate::normalise_identifier(&id))
 }
 
 fn line_item(line: Node<'_, '_>, dialect: &Dialect) -> InvoiceLine {

@@ -11,7 +11,9 @@ use crate::xml::{child, children, decimal, decimal_at, iso_date, path, text, tex
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{
+    AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown, VatCategory,
+};
 
 /// `TipoDocumento` codes that are credit notes: TD04 (nota di credito). TD08 (nota di credito
 /// semplificata) too.
@@ -29,8 +31,10 @@ pub(crate) fn read(root: Node<'_, '_>) -> Reading {
             invoice.supplier_name = party_name(supplier);
             invoice.supplier_vat_id = vat_id(supplier);
         }
-        invoice.customer_name =
-            path(header, &["CessionarioCommittente", "DatiAnagrafici"]).and_then(party_name);
+        if let Some(customer) = path(header, &["CessionarioCommittente", "DatiAnagrafici"]) {
+            invoice.customer_name = party_name(customer);
+            invoice.customer_vat_id = vat_id(customer);
+        }
     }
 
     let Some(body) = bodies.first().copied() else {
@@ -76,6 +80,7 @@ pub(crate) fn read(root: Node<'_, '_>) -> Reading {
                     rate: decimal_at(summary, &["AliquotaIVA"])?,
                     base: decimal_at(summary, &["ImponibileImporto"])?,
                     amount: decimal_at(summary, &["Imposta"])?,
+                    category: category(summary),
                 })
             })
             .collect();
@@ -153,6 +158,26 @@ fn party_name(data: Node<'_, '_>) -> Option<String> {
             .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     })
+}
+
+/// The EN 16931 category of a summary row: `S` for a row with VAT, else the one its `Natura`
+/// code maps to unambiguously (the mapping of the Italian CIUS); `None` for the natures that
+/// have no single UNCL5305 counterpart (N1 excluded, N3.x other than exports and
+/// intra-community supplies, N5 margin scheme, N7 distance sales), so nothing is guessed.
+fn category(summary: Node<'_, '_>) -> Option<VatCategory> {
+    let Some(nature) = text_at(summary, &["Natura"]) else {
+        let charged = decimal_at(summary, &["AliquotaIVA"]).is_some_and(|rate| !rate.is_zero());
+        return charged.then_some(VatCategory::Standard);
+    };
+    let nature = nature.trim().to_ascii_uppercase();
+    match nature.as_str() {
+        "N2" | "N2.1" | "N2.2" => Some(VatCategory::OutsideScope),
+        "N3.1" => Some(VatCategory::Export),
+        "N3.2" => Some(VatCategory::IntraCommunity),
+        "N4" => Some(VatCategory::Exempt),
+        _ if nature == "N6" || nature.starts_with("N6.") => Some(VatCategory::ReverseCharge),
+        _ => None,
+    }
 }
 
 /// `IdFiscaleIVA`: country and code, as one VAT id (`IT01234567890`).

@@ -153,6 +153,7 @@ impl Reading {
             ("supplier_name", invoice.supplier_name.is_some()),
             ("supplier_vat_id", invoice.supplier_vat_id.is_some()),
             ("customer_name", invoice.customer_name.is_some()),
+            ("customer_vat_id", invoice.customer_vat_id.is_some()),
             ("invoice_number", invoice.invoice_number.is_some()),
             ("issue_date", invoice.issue_date.is_some()),
             ("due_date", invoice.due_date.is_some()),

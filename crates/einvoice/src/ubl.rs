@@ -5,7 +5,9 @@ use crate::xml::{child, children, decimal, decimal_at, iso_date, path, text, tex
 use crate::Reading;
 use roxmltree::Node;
 use rust_decimal::Decimal;
-use stapel_domain::{AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown};
+use stapel_domain::{
+    AllowanceCharge, DocumentType, InvoiceLine, Source, VatBreakdown, VatCategory,
+};
 
 /// Map a UBL document whose root is `Invoice` or `CreditNote`.
 pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
@@ -37,15 +39,12 @@ pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
 
     if let Some(party) = path(root, &["AccountingSupplierParty", "Party"]) {
         invoice.supplier_name = party_name(party);
-        invoice.supplier_vat_id = children(party, "PartyTaxScheme")
-            .find(|scheme| {
-                text_at(*scheme, &["TaxScheme", "ID"])
-                    .is_some_and(|id| id.eq_ignore_ascii_case("VAT"))
-            })
-            .and_then(|scheme| text_at(scheme, &["CompanyID"]))
-            .map(|id| crate::normalise_identifier(&id));
+        invoice.supplier_vat_id = vat_id(party);
     }
-    invoice.customer_name = path(root, &["AccountingCustomerParty", "Party"]).and_then(party_name);
+    if let Some(party) = path(root, &["AccountingCustomerParty", "Party"]) {
+        invoice.customer_name = party_name(party);
+        invoice.customer_vat_id = vat_id(party);
+    }
 
     let currency = invoice.currency.clone();
     if let Some(totals) = child(root, "LegalMonetaryTotal") {
@@ -84,6 +83,9 @@ pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
                         .unwrap_or(Decimal::ZERO),
                     base: decimal_at(subtotal, &["TaxableAmount"])?,
                     amount: decimal_at(subtotal, &["TaxAmount"])?,
+                    // BT-118.
+                    category: text_at(subtotal, &["TaxCategory", "ID"])
+                        .and_then(|code| VatCategory::from_code(&code)),
                 })
             })
             .collect();
@@ -136,6 +138,17 @@ pub(crate) fn read(root: Node<'_, '_>, is_credit_note: bool) -> Reading {
 
     reading.finish();
     reading
+}
+
+/// BT-31/BT-48: the party's VAT identifier, from the `PartyTaxScheme` whose scheme is VAT (a
+/// second one may carry a tax number of another scheme).
+fn vat_id(party: Node<'_, '_>) -> Option<String> {
+    children(party, "PartyTaxScheme")
+        .find(|scheme| {
+            text_at(*scheme, &["TaxScheme", "ID"]).is_some_and(|id| id.eq_ignore_ascii_case("VAT"))
+        })
+        .and_then(|scheme| text_at(scheme, &["CompanyID"]))
+        .map(|id| crate::normalise_identifier(&id))
 }
 
 /// BT-27/BT-44: the legal registration name, else the trading name (BT-28/BT-45).

@@ -92,13 +92,13 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "ubl",
                 "supplier_name": "De Koksmaat", "supplier_vat_id": "NL820098395B01",
-                "customer_name": "ODIN 59", "invoice_number": "12115118",
+                "customer_name": "ODIN 59", "customer_vat_id": null, "invoice_number": "12115118",
                 "issue_date": "2015-01-09", "due_date": "2015-01-09", "currency": "EUR",
                 "net_total": "229.60", "vat_total": "20.73", "gross_total": "250.33",
                 "amount_due": "250.33",
                 "vat_breakdown": [
-                    {"rate": "6", "base": "183.23", "amount": "10.99"},
-                    {"rate": "21", "base": "46.37", "amount": "9.74"},
+                    {"rate": "6", "base": "183.23", "amount": "10.99", "category": "S"},
+                    {"rate": "21", "base": "46.37", "amount": "9.74", "category": "S"},
                 ],
                 // The first of two payment means.
                 "iban": "NL57RABO0107307510",
@@ -116,12 +116,12 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "credit_note", "source": "ubl",
                 "supplier_name": "My Supplier Company", "supplier_vat_id": "BE0000000196",
-                "customer_name": "My Customer Company", "invoice_number": "018304 / 28865",
+                "customer_name": "My Customer Company", "customer_vat_id": "BE0000000295", "invoice_number": "018304 / 28865",
                 "issue_date": "2019-09-23", "due_date": null, "currency": "EUR",
                 // UBL credit notes state positive amounts; kept positive, the type says credit.
                 "net_total": "100.11", "vat_total": "0.00", "gross_total": "100.11",
                 "amount_due": "100.11",
-                "vat_breakdown": [{"rate": "0", "base": "100.11", "amount": "0.00"}],
+                "vat_breakdown": [{"rate": "0", "base": "100.11", "amount": "0.00", "category": "E"}],
                 "iban": "BE91000000143476",
             }),
             line_count: 1,
@@ -140,11 +140,11 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "credit_note", "source": "cii",
                 "supplier_name": "Kantoorhuis B.V.", "supplier_vat_id": "NL859726371B01",
-                "customer_name": "Bakkerij De Korenaar", "invoice_number": "CN-2026-007",
+                "customer_name": "Bakkerij De Korenaar", "customer_vat_id": null, "invoice_number": "CN-2026-007",
                 "issue_date": "2026-01-15", "due_date": "2026-02-14", "currency": "EUR",
                 "net_total": "80.00", "vat_total": "16.80", "gross_total": "96.80",
                 "amount_due": "96.80",
-                "vat_breakdown": [{"rate": "21", "base": "80.00", "amount": "16.80"}],
+                "vat_breakdown": [{"rate": "21", "base": "80.00", "amount": "16.80", "category": "S"}],
                 "iban": "NL91ABNA0417164300",
             }),
             line_count: 1,
@@ -156,13 +156,13 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "cii",
                 "supplier_name": "DKV Euro Service GmbH + Co. KG", "supplier_vat_id": "HU30048650",
-                "customer_name": "HIL Heeresinstandsetzungslogistik GmbH",
+                "customer_name": "HIL Heeresinstandsetzungslogistik GmbH", "customer_vat_id": "DE242688168",
                 "invoice_number": "21/001003559/996",
                 "issue_date": "2021-10-05", "due_date": "2021-11-01", "currency": "HUF",
                 // ISO 4217 gives HUF two minor units, and the document writes two.
                 "net_total": "69180.00", "vat_total": "18679.00", "gross_total": "87859.00",
                 "amount_due": "87859.00",
-                "vat_breakdown": [{"rate": "27", "base": "69180.00", "amount": "18679.00"}],
+                "vat_breakdown": [{"rate": "27", "base": "69180.00", "amount": "18679.00", "category": "S"}],
                 "iban": "DE26330403100827038100",
             }),
             line_count: 3,
@@ -189,14 +189,14 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "cii",
                 "supplier_name": "Lieferant GmbH", "supplier_vat_id": "DE123456789",
-                "customer_name": "Kunden AG Mitte", "invoice_number": "471102",
+                "customer_name": "Kunden AG Mitte", "customer_vat_id": null, "invoice_number": "471102",
                 "issue_date": "2018-06-05", "due_date": null, "currency": "EUR",
                 // 202.70 lines - 14.73 allowances + 5.80 charges; 50.00 prepaid.
                 "net_total": "193.77", "vat_total": "21.30", "gross_total": "215.07",
                 "amount_due": "165.07",
                 "vat_breakdown": [
-                    {"rate": "7", "base": "129.37", "amount": "9.06"},
-                    {"rate": "19", "base": "64.40", "amount": "12.24"},
+                    {"rate": "7", "base": "129.37", "amount": "9.06", "category": "S"},
+                    {"rate": "19", "base": "64.40", "amount": "12.24", "category": "S"},
                 ],
                 "iban": null,
             }),
@@ -219,13 +219,13 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "cii",
                 "supplier_name": "Lieferant GmbH", "supplier_vat_id": "DE123456789",
-                "customer_name": "Kunden AG Mitte", "invoice_number": "471102",
+                "customer_name": "Kunden AG Mitte", "customer_vat_id": null, "invoice_number": "471102",
                 "issue_date": "2013-03-05", "due_date": "2013-04-04", "currency": "EUR",
                 "net_total": "473.00", "vat_total": "56.87", "gross_total": "529.87",
                 "amount_due": "529.87",
                 "vat_breakdown": [
-                    {"rate": "7", "base": "275.00", "amount": "19.25"},
-                    {"rate": "19", "base": "198.00", "amount": "37.62"},
+                    {"rate": "7", "base": "275.00", "amount": "19.25", "category": "S"},
+                    {"rate": "19", "base": "198.00", "amount": "37.62", "category": "S"},
                 ],
                 "iban": "DE08700901001234567890",
             }),
@@ -238,15 +238,15 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "fatturapa",
                 "supplier_name": "Tipografia Bellucci S.r.l.", "supplier_vat_id": "IT01234567890",
-                "customer_name": "Caffè Rossi S.p.A.", "invoice_number": "FT 2026/0457",
+                "customer_name": "Caffè Rossi S.p.A.", "customer_vat_id": "IT09876543210", "invoice_number": "FT 2026/0457",
                 // The earliest of two instalments; the amount due is their sum.
                 "issue_date": "2026-11-03", "due_date": "2026-12-03", "currency": "EUR",
                 // FatturaPA states no net or VAT total: they are the sums of DatiRiepilogo.
                 "net_total": "1010.00", "vat_total": "195.20", "gross_total": "1205.20",
                 "amount_due": "1205.20",
                 "vat_breakdown": [
-                    {"rate": "22", "base": "860.00", "amount": "189.20"},
-                    {"rate": "4", "base": "150.00", "amount": "6.00"},
+                    {"rate": "22", "base": "860.00", "amount": "189.20", "category": "S"},
+                    {"rate": "4", "base": "150.00", "amount": "6.00", "category": "S"},
                 ],
                 "iban": "IT60X0542811101000000123456",
             }),
@@ -269,7 +269,7 @@ fn cases() -> Vec<Case> {
             fields: json!({
                 "document_type": "invoice", "source": "cii",
                 "supplier_name": "LE FOURNISSEUR", "supplier_vat_id": "FR11123456782",
-                "customer_name": "LE CLIENT", "invoice_number": "F20260023",
+                "customer_name": "LE CLIENT", "customer_vat_id": null, "invoice_number": "F20260023",
                 "issue_date": "2026-01-31", "due_date": null, "currency": "EUR",
                 "net_total": "100.00", "vat_total": "4.90", "gross_total": "104.90",
                 "amount_due": "104.90",
@@ -278,6 +278,49 @@ fn cases() -> Vec<Case> {
             }),
             line_count: 0,
             lines: &[],
+        },
+        Case {
+            file: "ubl_reverse_charge.xml",
+            format: EInvoiceFormat::UblInvoice,
+            fields: json!({
+                "document_type": "invoice", "source": "ubl",
+                "supplier_name": "Van Dijk Techniek B.V.", "supplier_vat_id": "NL858475622B01",
+                // The customer's VAT scheme, not the tax number (FC) listed before it.
+                "customer_name": "Müller Maschinenbau GmbH", "customer_vat_id": "DE136695976",
+                "invoice_number": "VDT-2026-118",
+                "issue_date": "2026-11-21", "due_date": "2026-12-21", "currency": "EUR",
+                "net_total": "1000.00", "vat_total": "0.00", "gross_total": "1000.00",
+                "amount_due": "1000.00",
+                "vat_breakdown": [
+                    {"rate": "0", "base": "1000.00", "amount": "0.00", "category": "AE"},
+                ],
+                "iban": null,
+            }),
+            line_count: 1,
+            lines: &[(0, "Onderhoud persen", "10", "100", "1000.00", "0")],
+        },
+        Case {
+            file: "cii_exempt_zero_rated.xml",
+            format: EInvoiceFormat::Cii,
+            fields: json!({
+                "document_type": "invoice", "source": "cii",
+                "supplier_name": "Kantoorhuis B.V.", "supplier_vat_id": "NL859726371B01",
+                // Scheme VA, not the FC registration before it; normalised.
+                "customer_name": "Bakkerij De Korenaar", "customer_vat_id": "NL001234567B02",
+                "invoice_number": "2026-0412",
+                "issue_date": "2026-04-12", "due_date": "2026-05-12", "currency": "EUR",
+                "net_total": "180.00", "vat_total": "21.00", "gross_total": "201.00",
+                "amount_due": "201.00",
+                // The exempt row states no rate: it taxes at zero.
+                "vat_breakdown": [
+                    {"rate": "21", "base": "100.00", "amount": "21.00", "category": "S"},
+                    {"rate": "0", "base": "50.00", "amount": "0.00", "category": "Z"},
+                    {"rate": "0", "base": "30.00", "amount": "0.00", "category": "E"},
+                ],
+                "iban": null,
+            }),
+            line_count: 3,
+            lines: &[(1, "Verzending naar Curaçao", "1", "50", "50.00", "0")],
         },
     ]
 }
@@ -291,13 +334,13 @@ fn einfach(source: &str) -> Value {
     json!({
         "document_type": "invoice", "source": source,
         "supplier_name": "Lieferant GmbH", "supplier_vat_id": "DE123456789",
-        "customer_name": "Kunden AG Mitte", "invoice_number": "471102",
+        "customer_name": "Kunden AG Mitte", "customer_vat_id": null, "invoice_number": "471102",
         "issue_date": "2018-03-05", "due_date": null, "currency": "EUR",
         "net_total": "473.00", "vat_total": "56.87", "gross_total": "529.87",
         "amount_due": "529.87",
         "vat_breakdown": [
-            {"rate": "7", "base": "275.00", "amount": "19.25"},
-            {"rate": "19", "base": "198.00", "amount": "37.62"},
+            {"rate": "7", "base": "275.00", "amount": "19.25", "category": "S"},
+            {"rate": "19", "base": "198.00", "amount": "37.62", "category": "S"},
         ],
         "iban": null,
     })
@@ -485,4 +528,32 @@ fn allowances_that_do_not_add_up_to_their_total_are_reported() {
     let rules: Vec<&str> = einvoice.violations.iter().map(|v| v.rule).collect();
     assert!(rules.contains(&"BR-CO-11"), "{rules:?}");
     assert!(einvoice.invoice.confidence["net_total"] < 1.0);
+}
+
+#[test]
+fn fatturapa_natures_map_to_vat_categories_and_the_customer_vat_id_is_read() {
+    let xml = String::from_utf8(fixture("fatturapa_invoice.xml")).unwrap();
+    let read = |nature: &str| {
+        // The 4 % row becomes a 0 % row of the given nature (same base, no VAT).
+        let changed = xml.replace(
+            "<AliquotaIVA>4.00</AliquotaIVA>\n        <ImponibileImporto>150.00</ImponibileImporto>\n        <Imposta>6.00</Imposta>",
+            &format!(
+                "<AliquotaIVA>0.00</AliquotaIVA>\n        <Natura>{nature}</Natura>\n        \
+                 <ImponibileImporto>150.00</ImponibileImporto>\n        <Imposta>0.00</Imposta>"
+            ),
+        );
+        assert_ne!(changed, xml, "the fixture's 4 % row moved");
+        let einvoice = read_einvoice_xml(changed.as_bytes(), &XmlLimits::default()).unwrap();
+        let json = serde_json::to_value(&einvoice.invoice).unwrap();
+        assert_eq!(json["customer_vat_id"], "IT09876543210");
+        assert_eq!(json["vat_breakdown"][0]["category"], "S");
+        json["vat_breakdown"][1]["category"].clone()
+    };
+    assert_eq!(read("N6.3"), json!("AE"));
+    assert_eq!(read("N4"), json!("E"));
+    assert_eq!(read("N3.2"), json!("K"));
+    assert_eq!(read("N3.1"), json!("G"));
+    assert_eq!(read("N2.2"), json!("O"));
+    // A nature without one UNCL5305 counterpart (margin scheme) is left without a category.
+    assert_eq!(read("N5"), Value::Null);
 }

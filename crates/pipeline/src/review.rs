@@ -583,11 +583,13 @@ mod tests {
                     rate: Decimal::new(21, 0),
                     base: Decimal::new(10000, 2),
                     amount: Decimal::new(2100, 2),
+                    category: None,
                 },
                 VatBreakdown {
                     rate: Decimal::new(9, 0),
                     base: Decimal::new(10000, 2),
                     amount: Decimal::new(900, 2),
+                    category: None,
                 },
             ],
             ..Default::default()

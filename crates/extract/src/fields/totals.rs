@@ -244,6 +244,7 @@ fn decide_breakdown(lines: &[BreakdownCandidate], totals: &Totals) -> Vec<VatBre
             rate: line.rate.normalize(),
             base: line.base,
             amount: line.amount,
+            category: None,
         })
         .collect()
 }
@@ -257,6 +258,7 @@ pub(crate) fn single_rate_breakdown(rate: Decimal, totals: &Totals) -> Option<Va
         rate: rate.normalize(),
         base: net,
         amount: vat,
+        category: None,
     })
 }
 
@@ -285,6 +287,7 @@ pub(crate) fn breakdown_from_lines(
             rate: *rate,
             base,
             amount: *amount,
+            category: None,
         });
     }
     let bases: Decimal = entries.iter().map(|entry| entry.base).sum();
