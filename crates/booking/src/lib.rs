@@ -32,28 +32,46 @@
 //!
 //! With a chart that names a country, codes come from the table in [`vat`]: `<country>-<rate>`
 //! (`NL-21`, `FR-5.5`, `DE-0`) for the rates that country has, `<country>-RC-<rate>`
-//! (`DE-RC-19`) for self-assessed VAT. A rate the country does not have gets no code and a
+//! (`DE-RC-19`) for self-assessed VAT, and `<country>-E` (`NL-E`) for a base the VAT
+//! breakdown marks exempt (category `E`); a zero-rated base (`Z`, or a 0 % row without a
+//! category) keeps `<country>-0`. A rate the country does not have gets no code and a
 //! reason, never a guessed one. A country missing from the table gets `<country>-<rate>`
 //! unchecked, with a reason. The generic chart (no country) codes `VAT-<rate>` unchecked.
 //!
 //! # VAT regimes
 //!
-//! The chart's country is the administration's, and so the buyer's member state (the invoice
-//! carries no customer VAT id). The supplier's country comes from the prefix of its VAT id.
-//! [`detect_reverse_charge`] collects that, and any reverse-charge notice ("reverse charge",
+//! The chart's country is the administration's, and so the buyer's member state. The
+//! supplier's and the customer's countries come from the prefixes of their VAT ids.
+//! [`detect_reverse_charge`] collects those, the VAT breakdown's categories `AE` (reverse
+//! charge) and `K` (intra-community supply), and any reverse-charge notice ("reverse charge",
 //! "BTW verlegd", "Steuerschuldnerschaft des Leistungsempfängers", "autoliquidation",
 //! "inversione contabile", "omvendt betalingspligt", ...) in the document's text (when
 //! [`propose_booking_with_text`] is given it), the invoice lines and the payment terms.
+//! A *notice* below is such a text or category.
 //!
 //! | VAT charged | supplier | notice | booking |
 //! |---|---|---|---|
 //! | yes | domestic or unknown | no | **Domestic**: as charged, coded per rate |
 //! | yes | another country | no | **Foreign VAT**: as charged on the general input VAT account, no code, reason (not deductible at home) |
 //! | yes | any | yes | as above, plus a reason: the notice contradicts the VAT charged |
-//! | no | domestic or unknown | no | **Zero-rated or exempt**: expense line with the zero-rate code, no VAT line |
+//! | no | domestic or unknown | no | **Zero-rated or exempt**: expense line with the zero-rate (or, for category `E`, exempt) code, no VAT line |
 //! | no | another EU state | any | **Reverse charge** |
 //! | no | domestic or unknown | yes | **Reverse charge** (domestic, or country unknown) |
 //! | no | outside the EU | any | **Import**: expense only, no code, reason on import VAT |
+//!
+//! Further rules, each with a reason (so the entry goes to review):
+//!
+//! - A customer VAT id from another country than the chart's: the invoice may be addressed to
+//!   someone else; it is booked as the chart's country's purchase all the same.
+//! - Supplier and customer VAT ids from different member states while VAT is charged: an
+//!   intra-community supply is usually reverse charged; booked as charged.
+//! - Every breakdown row says `E`, `Z`, `O` or `G` while a VAT id or notice points to the
+//!   reverse charge: booked as stated (no VAT), the conflict named.
+//! - A row marked `E` or `Z` that charges VAT: booked as charged.
+//! - Categories `O` and `G` from a domestic or EU supplier: booked without a code (no box of
+//!   the return takes them); from a non-EU supplier they are the import case above.
+//! - Categories `L` and `M` (Canary Islands IGIC, Ceuta and Melilla IPSI): local taxes, not
+//!   input VAT; their lines have no code. An unknown code is named and booked by its rate.
 //!
 //! **Reverse charge:** expense at the net and accounts payable at the gross (which is the net),
 //! plus the VAT self-assessed at the administration's standard rate on the net, debited to the
@@ -119,8 +137,9 @@
 //! Deliberately absent: the amount due (prepayments are a payment matter, not a booking one),
 //! checking VAT amounts against base × rate, guessing a rate from the ratio of VAT to net,
 //! telling goods from services (the reverse charge is booked as a service, and the reason
-//! names the accounts for goods), and per-line VAT categories (EN 16931 `AE`, `E`, `Z`, `G`),
-//! which the extracted invoice does not carry.
+//! names the accounts for goods), invoices that mix reverse-charged rows with rows that
+//! charge VAT (booked as charged, with a reason), and self-assessment in a member state other
+//! than the chart's.
 #![deny(missing_docs)]
 
 mod chart;

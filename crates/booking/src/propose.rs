@@ -6,7 +6,7 @@ use crate::chart::{Account, ChartOfAccounts, ReverseChargeAccounts};
 use crate::vat::{self, VatRate};
 use rust_decimal::Decimal;
 use stapel_domain::money::{currency_decimals, round_to_currency};
-use stapel_domain::{BookingProposal, DocumentType, ExtractedInvoice, ProposalLine};
+use stapel_domain::{BookingProposal, DocumentType, ExtractedInvoice, ProposalLine, VatCategory};
 use std::collections::BTreeMap;
 
 /// A field whose confidence is below this is named in the proposal's reasons.
@@ -72,6 +72,12 @@ pub struct ReverseChargeEvidence {
     pub legend: Option<&'static str>,
     /// The supplier's country, from the prefix of its VAT id (`GR` for an `EL` id).
     pub supplier_country: Option<String>,
+    /// The customer's country, from the prefix of its VAT id, when the invoice names one;
+    /// supplier and customer in different member states point to an intra-community supply.
+    pub customer_country: Option<String>,
+    /// The first VAT breakdown category that puts the VAT on the buyer: `AE` (reverse charge)
+    /// or `K` (intra-community supply, an acquisition for the buyer).
+    pub category: Option<VatCategory>,
     /// Whether the document's text was searched too, not only the invoice lines and payment
     /// terms; without it, a missing notice says little.
     pub searched_document_text: bool,
@@ -83,13 +89,21 @@ pub struct ReverseChargeEvidence {
 /// betalingspligt", looked for in `legend_text` (the document's text, when the caller has it),
 /// the invoice lines, the payment terms and the allowance and charge reasons.
 ///
-/// The invoice carries no customer VAT id, so the customer's member state is the chart's
-/// country; [`propose_booking`] weighs this evidence against it and against the VAT charged.
+/// The customer's country comes from its VAT id when the invoice names one, and the VAT
+/// breakdown's categories `AE` and `K` are collected too; [`propose_booking`] weighs this
+/// evidence against the chart's country (the administration's) and against the VAT charged.
 pub fn detect_reverse_charge(
     invoice: &ExtractedInvoice,
     legend_text: Option<&str>,
 ) -> ReverseChargeEvidence {
     let supplier_country = invoice.supplier_vat_id.as_deref().and_then(vat_id_country);
+    let customer_country = invoice.customer_vat_id.as_deref().and_then(vat_id_country);
+    let category = invoice
+        .vat_breakdown
+        .iter()
+        .filter_map(|row| row.category.as_ref())
+        .find(|category| puts_vat_on_buyer(category))
+        .cloned();
     let invoice_texts = invoice
         .lines
         .iter()
@@ -108,7 +122,42 @@ pub fn detect_reverse_charge(
     ReverseChargeEvidence {
         legend,
         supplier_country,
+        customer_country,
+        category,
         searched_document_text: legend_text.is_some(),
+    }
+}
+
+/// Whether a category says the buyer owes the VAT: `AE`, or `K` (for the buyer, an
+/// intra-community acquisition it self-assesses).
+fn puts_vat_on_buyer(category: &VatCategory) -> bool {
+    matches!(
+        category,
+        VatCategory::ReverseCharge | VatCategory::IntraCommunity
+    )
+}
+
+/// A category in words, for descriptions and reasons (`exempt`).
+fn category_words(category: &VatCategory) -> &str {
+    match category {
+        VatCategory::Standard => "standard",
+        VatCategory::ZeroRated => "zero-rated",
+        VatCategory::Exempt => "exempt",
+        VatCategory::ReverseCharge => "reverse charge",
+        VatCategory::IntraCommunity => "intra-community supply",
+        VatCategory::Export => "export outside the EU",
+        VatCategory::OutsideScope => "outside the scope of VAT",
+        VatCategory::CanaryIslands => "Canary Islands IGIC",
+        VatCategory::CeutaMelilla => "Ceuta and Melilla IPSI",
+        VatCategory::Other(code) => code,
+    }
+}
+
+/// `category AE (reverse charge)`, or `category XY` for a code stapel does not know.
+fn category_named(category: &VatCategory) -> String {
+    match category {
+        VatCategory::Other(code) => format!("category {code}"),
+        known => format!("category {} ({})", known.code(), category_words(known)),
     }
 }
 
@@ -183,9 +232,11 @@ fn propose(
     }
 }
 
-/// One VAT rate's share after rounding, merged across breakdown rows with the same rate.
+/// One VAT rate's share after rounding, merged across breakdown rows with the same rate and
+/// category (a 0 % row that is exempt stays apart from one that is zero-rated).
 struct RateShare {
     rate: Decimal,
+    category: Option<VatCategory>,
     base: Decimal,
     amount: Decimal,
 }
@@ -287,16 +338,19 @@ fn book_amounts(
     let mut vat = invoice
         .vat_total
         .map(|amount| round("VAT total".into(), amount));
-    let mut shares: BTreeMap<Decimal, RateShare> = BTreeMap::new();
+    let mut shares: BTreeMap<(Decimal, Option<VatCategory>), RateShare> = BTreeMap::new();
     for row in &invoice.vat_breakdown {
         let rate = row.rate.normalize();
         let base = round(format!("breakdown base at {rate}%"), row.base);
         let amount = round(format!("breakdown VAT at {rate}%"), row.amount);
-        let share = shares.entry(rate).or_insert(RateShare {
-            rate,
-            base: Decimal::ZERO,
-            amount: Decimal::ZERO,
-        });
+        let share = shares
+            .entry((rate, row.category.clone()))
+            .or_insert(RateShare {
+                rate,
+                category: row.category.clone(),
+                base: Decimal::ZERO,
+                amount: Decimal::ZERO,
+            });
         share.base += base;
         share.amount += amount;
     }
@@ -339,6 +393,7 @@ fn book_amounts(
         .into_iter()
         .map(|share| RateShare {
             rate: share.rate,
+            category: share.category,
             base: share.base * printed_sign,
             amount: share.amount * printed_sign,
         })
@@ -437,13 +492,28 @@ fn book_amounts(
     }
 
     let vat_read = invoice.vat_total.is_some() || !shares.is_empty();
-    let regime = choose_regime(chart, evidence, vat, shown(vat), vat_read, reasons);
+    let stated_exemption = states_no_reverse_charge(&shares);
+    let regime = choose_regime(
+        chart,
+        evidence,
+        &Charge {
+            vat,
+            shown: shown(vat),
+            read: vat_read,
+            stated_exemption,
+        },
+        reasons,
+    );
 
     // When the breakdown cannot be used line by line, one line per account is booked, labelled
     // with the rate if the document shows only one.
     let single_rate = match shares.as_slice() {
         [share] => Some(share.rate),
         [] => single_line_rate(invoice),
+        _ => None,
+    };
+    let single_category = match shares.as_slice() {
+        [share] => share.category.clone(),
         _ => None,
     };
     let suffix = description_suffix(invoice);
@@ -506,29 +576,36 @@ fn book_amounts(
                 unchecked: false,
             };
 
+            note_categories(&shares, coding, shown, reasons);
             if !shares.is_empty() && breakdown_base == expense {
                 for share in &shares {
-                    let zero_rated = share.rate.is_zero() && share.amount.is_zero();
-                    let code = if zero_rated {
-                        coder.vat(share.rate).1
+                    let untaxed = share.amount.is_zero();
+                    let code = if untaxed {
+                        coder.untaxed(share.rate, share.category.as_ref())
                     } else {
                         None
                     };
                     push_line(
                         &mut lines,
                         expense_account.number(),
-                        format!("{} {}%{suffix}", expense_account.name(), share.rate),
+                        format!(
+                            "{} {}%{}{suffix}",
+                            expense_account.name(),
+                            share.rate,
+                            category_label(share.category.as_ref())
+                        ),
                         share.base,
                         code,
                         direction,
                     );
                 }
             } else {
-                let zero_rated = single_rate.is_some_and(|rate| rate.is_zero()) && vat.is_zero();
+                let untaxed = vat.is_zero() && !expense.is_zero();
                 let code = match single_rate {
-                    Some(rate) if zero_rated && !expense.is_zero() => coder.vat(rate).1,
+                    Some(rate) if untaxed => coder.untaxed(rate, single_category.as_ref()),
                     _ => None,
                 };
+                let suffix = format!("{}{suffix}", category_label(single_category.as_ref()));
                 push_line(
                     &mut lines,
                     expense_account.number(),
@@ -597,26 +674,79 @@ fn book_amounts(
     lines
 }
 
+/// What the invoice charges as VAT, as [`choose_regime`] needs it.
+struct Charge {
+    /// The VAT booked, positive for what the document charges.
+    vat: Decimal,
+    /// The same as the document printed it, for reasons.
+    shown: Decimal,
+    /// Whether a VAT total or breakdown was read at all.
+    read: bool,
+    /// The category that says why no VAT is due, when every breakdown row states one that is
+    /// not the reverse charge (`E`, `Z`, `O`, `G`): the first such row's.
+    stated_exemption: Option<VatCategory>,
+}
+
+/// The category every breakdown row states when all of them say no VAT is due for a reason
+/// other than the reverse charge (exempt, zero-rated, export, out of scope); `None` when a row
+/// has no category or another one.
+fn states_no_reverse_charge(shares: &[RateShare]) -> Option<VatCategory> {
+    let mut categories = shares.iter().map(|share| share.category.as_ref());
+    let first = categories.next()??;
+    let untaxed = |category: Option<&VatCategory>| {
+        matches!(
+            category,
+            Some(
+                VatCategory::Exempt
+                    | VatCategory::ZeroRated
+                    | VatCategory::OutsideScope
+                    | VatCategory::Export
+            )
+        )
+    };
+    (untaxed(Some(first)) && categories.all(untaxed)).then(|| first.clone())
+}
+
 /// Decide how the VAT is booked, and say why when it is anything but the plain case.
 ///
-/// The chart's country is the administration's, and so the buyer's member state: the invoice
-/// names no customer VAT id. See the crate documentation for the table of cases.
+/// The chart's country is the administration's, and so the buyer's member state; a customer
+/// VAT id from another country is flagged, never booked there. See the crate documentation
+/// for the table of cases.
 fn choose_regime<'c>(
     chart: &'c ChartOfAccounts,
     evidence: &ReverseChargeEvidence,
-    vat: Decimal,
-    vat_shown: Decimal,
-    vat_read: bool,
+    charge: &Charge,
     reasons: &mut Vec<String>,
 ) -> Regime<'c> {
     let legend = evidence.legend;
-    let charged = !vat.is_zero();
+    let category = evidence.category.as_ref();
+    let vat_shown = charge.shown;
+    let vat_read = charge.read;
+    let charged = !charge.vat.is_zero();
+    let supplier = evidence.supplier_country.as_deref();
+    let customer = evidence.customer_country.as_deref();
+    // Supplier and customer registered in different member states: the mark of an
+    // intra-community supply, whatever the chart says.
+    let across_member_states = match (supplier, customer) {
+        (Some(supplier), Some(customer)) => {
+            supplier != customer && vat::is_eu_member(supplier) && vat::is_eu_member(customer)
+        }
+        _ => false,
+    };
     let Some(home) = chart.country() else {
-        match legend {
-            Some(legend) if charged => reasons.push(legend_but_charged(legend, vat_shown)),
-            Some(legend) if vat_read => reasons.push(format!(
+        match (legend, category) {
+            (Some(legend), _) if charged => reasons.push(legend_but_charged(legend, vat_shown)),
+            (None, Some(category)) if charged => {
+                reasons.push(category_but_charged(category, vat_shown))
+            }
+            (Some(legend), _) if vat_read => reasons.push(format!(
                 "The document says \"{legend}\" and charges no VAT, but the chart names no \
                  country whose rate could be self-assessed, so no reverse-charge VAT was booked."
+            )),
+            (None, Some(category)) if vat_read => reasons.push(format!(
+                "The VAT breakdown has {} and charges no VAT, but the chart names no country \
+                 whose rate could be self-assessed, so no reverse-charge VAT was booked.",
+                category_named(category)
             )),
             _ => {}
         }
@@ -627,13 +757,33 @@ fn choose_regime<'c>(
     } else {
         Coding::Untabled(home)
     };
-    let supplier = evidence.supplier_country.as_deref();
     let foreign_supplier = supplier.filter(|country| *country != home);
     let home_name = vat::country_adjective(home);
+
+    if let Some(customer) = customer.filter(|country| *country != home) {
+        reasons.push(format!(
+            "The customer's VAT ID is from {customer}, but this administration files \
+             {home_name} VAT returns; check that the invoice is addressed to this \
+             administration. It was booked as a {home_name} purchase."
+        ));
+    }
 
     if charged {
         if let Some(legend) = legend {
             reasons.push(legend_but_charged(legend, vat_shown));
+        }
+        if let Some(category) = category {
+            reasons.push(category_but_charged(category, vat_shown));
+        }
+        if across_member_states {
+            reasons.push(format!(
+                "The supplier's VAT ID is from {} and the customer's from {}, different member \
+                 states, yet {vat_shown} VAT is charged; a supply between them is usually \
+                 reverse charged. The VAT was booked as charged; check whether the supplier \
+                 should have charged it.",
+                supplier.unwrap_or_default(),
+                customer.unwrap_or_default(),
+            ));
         }
         let Some(country) = foreign_supplier else {
             return Regime::Charged(home_coding);
@@ -652,7 +802,7 @@ fn choose_regime<'c>(
     }
 
     if !vat_read {
-        if legend.is_some() || foreign_supplier.is_some() {
+        if legend.is_some() || foreign_supplier.is_some() || across_member_states {
             reasons.push(
                 "No VAT total was read, so whether the buyer owes the VAT (reverse charge or \
                  import) was not decided and nothing was self-assessed."
@@ -672,6 +822,12 @@ fn choose_regime<'c>(
                 "The document says \"{legend}\", which points to a service the buyer must \
                  self-assess."
             ));
+        } else if let Some(category) = category {
+            sentences.push(format!(
+                "The VAT breakdown has {}, which points to a service the buyer must \
+                 self-assess.",
+                category_named(category)
+            ));
         }
         sentences.push(match vat::import_note(home) {
             Some(note) => format!("In {home}, {note}."),
@@ -683,6 +839,40 @@ fn choose_regime<'c>(
         return Regime::Charged(Coding::Foreign);
     }
 
+    // Why the buyer owes the VAT, one clause per signal, in the order they are quoted.
+    // The customer's VAT id confirms the supplier's country as a signal only when it is this
+    // administration's; one from elsewhere was flagged above and decides nothing here.
+    let ids = if across_member_states && customer == Some(home) {
+        Some(format!(
+            "the supplier's VAT ID is from {} and the customer's from {}, different member \
+             states",
+            supplier.unwrap_or_default(),
+            customer.unwrap_or_default()
+        ))
+    } else {
+        foreign_supplier.map(|country| {
+            format!("the supplier's VAT ID is from {country}, another EU member state")
+        })
+    };
+    let mut clauses: Vec<String> = Vec::new();
+    clauses.extend(ids.clone());
+    clauses.extend(legend.map(|legend| format!("the document says \"{legend}\"")));
+    clauses.extend(
+        category.map(|category| format!("the VAT breakdown has {}", category_named(category))),
+    );
+    if clauses.is_empty() {
+        return Regime::Charged(home_coding);
+    }
+    if let Some(stated) = &charge.stated_exemption {
+        reasons.push(format!(
+            "The VAT breakdown has {}, so it was booked without VAT as stated, but {}, which \
+             points to a reverse charge; check which applies.",
+            category_named(stated),
+            clauses.join(" and ")
+        ));
+        return Regime::Charged(home_coding);
+    }
+
     let domestic_note = || {
         format!(
             "A domestic reverse charge may belong on another output VAT account than the \
@@ -691,36 +881,22 @@ fn choose_regime<'c>(
         )
     };
     let country_note = || vat::reverse_charge_note(home).map(str::to_owned);
-    let (because, mut note) = match (foreign_supplier, legend) {
-        (Some(country), Some(legend)) => (
-            format!(
-                "the supplier's VAT ID is from {country}, another EU member state, the document \
-                 says \"{legend}\", and no VAT was charged"
-            ),
-            country_note(),
-        ),
-        (Some(country), None) => (
-            format!(
-                "the supplier's VAT ID is from {country}, another EU member state, and no VAT \
-                 was charged"
-            ),
-            country_note(),
-        ),
-        (None, Some(legend)) if supplier.is_some() => (
-            format!(
-                "the document says \"{legend}\" and no VAT was charged, though the supplier is \
-                 from {home} too (a domestic reverse charge)"
-            ),
-            Some(domestic_note()),
-        ),
-        (None, Some(legend)) => (
-            format!(
-                "the document says \"{legend}\" and no VAT was charged (the supplier's country \
-                 is unknown, as no VAT ID was read)"
-            ),
-            country_note(),
-        ),
-        (None, None) => return Regime::Charged(home_coding),
+    let comma = if ids.is_some() || clauses.len() > 1 {
+        ","
+    } else {
+        ""
+    };
+    let mut because = format!("{}{comma} and no VAT was charged", clauses.join(", "));
+    let mut note = if ids.is_some() {
+        country_note()
+    } else if supplier.is_some() {
+        because.push_str(&format!(
+            ", though the supplier is from {home} too (a domestic reverse charge)"
+        ));
+        Some(domestic_note())
+    } else {
+        because.push_str(" (the supplier's country is unknown, as no VAT ID was read)");
+        country_note()
     };
     if legend.is_none() && evidence.searched_document_text {
         let missing = "The document prints no reverse-charge notice, which the VAT Directive \
@@ -746,6 +922,71 @@ fn choose_regime<'c>(
         because,
         note,
     })
+}
+
+fn category_but_charged(category: &VatCategory, vat_shown: Decimal) -> String {
+    format!(
+        "The VAT breakdown has {}, which puts the VAT on the buyer, but the invoice charges \
+         {vat_shown} VAT; the VAT was booked as charged. Check whether the supplier should \
+         have charged it.",
+        category_named(category)
+    )
+}
+
+/// Reasons for breakdown rows whose category the booking cannot express as a VAT code, or
+/// that contradicts the VAT the row charges. Rows of an import (`Foreign` coding) say nothing
+/// more: the import reason covers them.
+fn note_categories(
+    shares: &[RateShare],
+    coding: Coding<'_>,
+    shown: impl Fn(Decimal) -> Decimal,
+    reasons: &mut Vec<String>,
+) {
+    for share in shares {
+        let Some(category) = &share.category else {
+            continue;
+        };
+        let (base, amount) = (shown(share.base), shown(share.amount));
+        let charged = !share.amount.is_zero();
+        let rate = share.rate;
+        match category {
+            VatCategory::Exempt | VatCategory::ZeroRated if charged => reasons.push(format!(
+                "The VAT breakdown row at {rate}% has {} but charges {amount} VAT on {base}; \
+                 the VAT was booked as charged. Check the category or the VAT.",
+                category_named(category)
+            )),
+            VatCategory::Export | VatCategory::OutsideScope
+                if !matches!(coding, Coding::Foreign) =>
+            {
+                reasons.push(format!(
+                    "The VAT breakdown has {} for a base of {base}, which no box of the VAT \
+                     return takes; it was booked without a VAT code. Check the treatment.",
+                    category_named(category)
+                ))
+            }
+            VatCategory::CanaryIslands | VatCategory::CeutaMelilla => reasons.push(format!(
+                "The VAT breakdown has {} for a base of {base}: a local tax outside the EU VAT \
+                 area, not deductible as input VAT. Its lines have no VAT code; book the tax \
+                 as a cost if it was charged.",
+                category_named(category)
+            )),
+            VatCategory::Other(code) => reasons.push(format!(
+                "The VAT breakdown has category {code}, which is not one of the EN 16931 codes \
+                 stapel books by (S, Z, E, AE, K, G, O, L, M); the row was booked by its rate \
+                 ({rate}%). Check the VAT treatment."
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// `" exempt"` after the rate in an expense line's description, for the categories whose
+/// 0 % rows must be told apart; nothing for standard-rated or uncategorised rows.
+fn category_label(category: Option<&VatCategory>) -> String {
+    match category {
+        None | Some(VatCategory::Standard) => String::new(),
+        Some(category) => format!(" {}", category_words(category)),
+    }
 }
 
 fn legend_but_charged(legend: &str, vat_shown: Decimal) -> String {
@@ -785,6 +1026,31 @@ impl<'c> Coder<'c> {
                 (chart.input_vat(), Some(chart.vat_code(rate)))
             }
             Coding::Foreign => (chart.input_vat(), None),
+        }
+    }
+
+    /// The code of an expense line that carries no VAT: the exempt code for category `E`,
+    /// the zero-rate code for `Z` or a 0 % row without a category, none for the categories
+    /// no box of the return takes (`O`, `G`, `L`, `M`, unknown ones) or for a positive rate.
+    fn untaxed(&mut self, rate: Decimal, category: Option<&VatCategory>) -> Option<String> {
+        match category {
+            Some(VatCategory::Exempt) => self.exempt(),
+            Some(VatCategory::ZeroRated) => self.vat(Decimal::ZERO).1,
+            None | Some(VatCategory::Standard) if rate.is_zero() => self.vat(rate).1,
+            _ => None,
+        }
+    }
+
+    /// The code of an exempt base: `<country>-E` (`VAT-E` on the generic chart).
+    fn exempt(&mut self) -> Option<String> {
+        match self.coding {
+            Coding::Generic => Some(vat::exempt_code("VAT")),
+            Coding::Table(country) => Some(vat::exempt_code(country)),
+            Coding::Untabled(country) => {
+                self.unchecked = true;
+                Some(vat::exempt_code(country))
+            }
+            Coding::Foreign => None,
         }
     }
 

@@ -221,6 +221,15 @@ pub fn reverse_charge_code(country: &str, rate_percent: Decimal) -> String {
     format!("{country}-RC-{}", rate_percent.normalize())
 }
 
+/// The VAT code of an exempt purchase (EN 16931 category `E`): `NL-E`.
+///
+/// Exempt and zero-rated bases both carry no VAT, but returns and audits tell them apart
+/// (a zero-rated supply keeps the supplier's right to deduct, an exempt one does not), so an
+/// exempt row does not share the `<country>-0` code.
+pub fn exempt_code(country: &str) -> String {
+    format!("{country}-E")
+}
+
 /// Whether a country (ISO alpha-2, or the `EL` VAT prefix) is an EU member state.
 pub fn is_eu_member(country: &str) -> bool {
     EU_VAT_PREFIXES.contains(&vat_prefix(country))

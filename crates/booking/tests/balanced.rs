@@ -4,7 +4,8 @@
 //!
 //! The invoices are deliberately hostile: missing, negative, non-reconciling and oversized
 //! amounts, many rates, odd currencies and scales beyond the currency's minor unit, supplier
-//! VAT ids from inside and outside the EU, and reverse-charge notices in document texts.
+//! and customer VAT ids from inside and outside the EU, every VAT category, and reverse-charge
+//! notices in document texts.
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -13,6 +14,7 @@ use stapel_booking::{propose_booking, propose_booking_with_text, ChartOfAccounts
 use stapel_domain::money::{currency_decimals, round_to_currency};
 use stapel_domain::{
     BookingProposal, DocumentType, ExtractedInvoice, InvoiceLine, ProposalLine, VatBreakdown,
+    VatCategory,
 };
 
 /// Amounts as invoices print them, around the plausibility bound, and far beyond it.
@@ -49,12 +51,22 @@ fn rate() -> impl Strategy<Value = Decimal> {
     ]
 }
 
+/// Every EN 16931 category, an unknown code, and none.
+fn category() -> impl Strategy<Value = Option<VatCategory>> {
+    prop::option::of(
+        prop::sample::select(vec!["S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B"])
+            .prop_map(|code| VatCategory::from(code.to_owned())),
+    )
+}
+
 fn breakdown_row() -> impl Strategy<Value = VatBreakdown> {
-    (rate(), amount(), amount()).prop_map(|(rate, base, amount)| VatBreakdown {
-        rate,
-        base,
-        amount,
-        category: None,
+    (rate(), amount(), amount(), category()).prop_map(|(rate, base, amount, category)| {
+        VatBreakdown {
+            rate,
+            base,
+            amount,
+            category,
+        }
     })
 }
 
@@ -85,16 +97,18 @@ fn invoice() -> impl Strategy<Value = ExtractedInvoice> {
         vec(breakdown_row(), 0..8),
         vec(prop::option::of(rate()), 0..4),
     );
-    (header, amounts, supplier_vat_id()).prop_map(
+    (header, amounts, supplier_vat_id(), supplier_vat_id()).prop_map(
         |(
             (document_type, currency, supplier_name, invoice_number, confidence),
             (gross_total, net_total, vat_total, vat_breakdown, line_rates),
             supplier_vat_id,
+            customer_vat_id,
         )| ExtractedInvoice {
             document_type,
             currency: currency.map(str::to_owned),
             supplier_name,
             supplier_vat_id,
+            customer_vat_id,
             invoice_number,
             confidence: confidence
                 .into_iter()
@@ -224,6 +238,7 @@ fn check_proposal(
 
 /// Supplier VAT ids from every side of the border: the shipped charts' countries, other EU
 /// states (Greece as `EL`), outside the EU, and ids without a country prefix.
+/// A supplier's (or customer's) VAT id, from inside and outside the EU, or a malformed one.
 fn supplier_vat_id() -> impl Strategy<Value = Option<String>> {
     let prefixes = vec![
         "NL", "DE", "DK", "IT", "FR", "BE", "EL", "AT", "CHE-", "GB", "XI", "US", "nl", "1", "",
@@ -331,6 +346,7 @@ fn tabled_invoice() -> impl Strategy<Value = (ExtractedInvoice, ChartOfAccounts)
         let net: Decimal = invoice.vat_breakdown.iter().map(|row| row.base).sum();
         invoice.document_type = DocumentType::Invoice;
         invoice.supplier_vat_id = None;
+        invoice.customer_vat_id = None;
         invoice.currency = chart.currency().map(str::to_owned);
         invoice.vat_total = Some(vat);
         invoice.net_total = Some(net);

@@ -7,7 +7,9 @@ use rust_decimal_macros::dec;
 use stapel_booking::{
     detect_reverse_charge, propose_booking, propose_booking_with_text, ChartOfAccounts,
 };
-use stapel_domain::{BookingProposal, DocumentType, ExtractedInvoice, InvoiceLine, VatBreakdown};
+use stapel_domain::{
+    BookingProposal, DocumentType, ExtractedInvoice, InvoiceLine, VatBreakdown, VatCategory,
+};
 
 /// A complete invoice from `supplier`, whose VAT id is `vat_id`, with the given breakdown;
 /// the totals are the breakdown's sums.
@@ -753,6 +755,440 @@ fn notices_are_found_in_every_language_and_spelling() {
             None
         )
         .supplier_country,
+        None
+    );
+}
+
+/// [`purchase`] with a customer VAT id and a category per breakdown row, as an e-invoice
+/// states them.
+fn categorised(
+    supplier: &str,
+    vat_id: Option<&str>,
+    customer_vat_id: Option<&str>,
+    breakdown: &[(Decimal, Decimal, Decimal, &str)],
+) -> ExtractedInvoice {
+    let rows: Vec<(Decimal, Decimal, Decimal)> = breakdown
+        .iter()
+        .map(|&(rate, base, amount, _)| (rate, base, amount))
+        .collect();
+    let mut invoice = purchase(supplier, vat_id.unwrap_or_default(), &rows);
+    invoice.supplier_vat_id = vat_id.map(Into::into);
+    invoice.customer_vat_id = customer_vat_id.map(Into::into);
+    for (row, &(_, _, _, code)) in invoice.vat_breakdown.iter_mut().zip(breakdown) {
+        row.category = VatCategory::from_code(code);
+    }
+    invoice
+}
+
+#[test]
+fn category_ae_with_both_vat_ids_is_an_intra_community_reverse_charge() {
+    // A Dutch supplier's e-invoice to a German buyer: category AE, no VAT, no notice in text.
+    let invoice = categorised(
+        "Van Dijk Techniek B.V.",
+        Some("NL858475622B01"),
+        Some("DE136695976"),
+        &[(dec!(0), dec!(1000.00), dec!(0.00), "AE")],
+    );
+    let proposal = propose_booking(&invoice, &chart("de-skr03"));
+    expect(
+        &proposal,
+        &[
+            ("4900", dec!(1000.00), ZERO, Some("DE-RC-19")),
+            ("1577", dec!(190.00), ZERO, Some("DE-RC-19")),
+            ("1787", ZERO, dec!(190.00), Some("DE-RC-19")),
+            ("1600", ZERO, dec!(1000.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "Reverse charge: the supplier's VAT ID is from NL and the customer's from DE, \
+             different member states, the VAT breakdown has category AE (reverse charge), and \
+             no VAT was charged, so the buyer owes the VAT. It was self-assessed at the German \
+             standard rate of 19% on the net 1000.00: 190.00 as input VAT and 190.00 as output \
+             VAT, and the supplier is owed the net only. It was booked as a service under § 13b \
+             UStG; goods from another EU country are an intra-community acquisition (§ 1a \
+             UStG) with their own accounts and tax key. If a reduced rate applies to what was \
+             bought, change both VAT lines."
+        ]
+    );
+}
+
+#[test]
+fn category_ae_alone_reverse_charges_a_domestic_supplier() {
+    // A Dutch subcontractor's e-invoice with category AE and no notice: domestic reverse charge.
+    let invoice = categorised(
+        "Bouwbedrijf De Vries",
+        Some("NL001234567B02"),
+        Some("NL859726371B01"),
+        &[(dec!(0), dec!(5000.00), dec!(0.00), "AE")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(5000.00), ZERO, Some("NL-RC-21")),
+            ("BSchBepBtwVoo", dec!(1050.00), ZERO, Some("NL-RC-21")),
+            ("BSchBepBtwOlu", ZERO, dec!(1050.00), Some("NL-RC-21")),
+            ("BSchCreHac", ZERO, dec!(5000.00), None),
+        ],
+    );
+    assert!(
+        proposal.reasons[0].starts_with(
+            "Reverse charge: the VAT breakdown has category AE (reverse charge) and no VAT was \
+             charged, though the supplier is from NL too (a domestic reverse charge), so the \
+             buyer owes the VAT."
+        ),
+        "{:?}",
+        proposal.reasons
+    );
+    assert_eq!(proposal.reasons.len(), 1, "{:?}", proposal.reasons);
+}
+
+#[test]
+fn category_k_is_an_intra_community_acquisition_for_the_buyer() {
+    let invoice = categorised(
+        "Müller Maschinenbau GmbH",
+        Some("DE136695976"),
+        None,
+        &[(dec!(0), dec!(200.00), dec!(0.00), "K")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(200.00), ZERO, Some("NL-RC-21")),
+            ("BSchBepBtwVoo", dec!(42.00), ZERO, Some("NL-RC-21")),
+            ("BSchBepBtwOlu", ZERO, dec!(42.00), Some("NL-RC-21")),
+            ("BSchCreHac", ZERO, dec!(200.00), None),
+        ],
+    );
+    assert!(
+        proposal.reasons[0].starts_with(
+            "Reverse charge: the supplier's VAT ID is from DE, another EU member state, the VAT \
+             breakdown has category K (intra-community supply), and no VAT was charged"
+        ),
+        "{:?}",
+        proposal.reasons
+    );
+}
+
+#[test]
+fn vat_charged_under_category_ae_is_booked_as_charged_and_flagged() {
+    let invoice = categorised(
+        "Bakkerij Jansen B.V.",
+        Some("NL123456789B01"),
+        None,
+        &[(dec!(21), dec!(100.00), dec!(21.00), "AE")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(100.00), ZERO, None),
+            ("BSchBepBtwVoo", dec!(21.00), ZERO, Some("NL-21")),
+            ("BSchCreHac", ZERO, dec!(121.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The VAT breakdown has category AE (reverse charge), which puts the VAT on the \
+             buyer, but the invoice charges 21.00 VAT; the VAT was booked as charged. Check \
+             whether the supplier should have charged it."
+        ]
+    );
+}
+
+#[test]
+fn vat_charged_between_member_states_is_flagged() {
+    // A French supplier charging French VAT to a German buyer who gave its VAT id.
+    let invoice = categorised(
+        "Boulangerie Dupont SARL",
+        Some("FR40303265045"),
+        Some("DE136695976"),
+        &[(dec!(20), dec!(100.00), dec!(20.00), "S")],
+    );
+    let proposal = propose_booking(&invoice, &chart("de-skr03"));
+    // Foreign VAT: the general input VAT account, no code.
+    expect(
+        &proposal,
+        &[
+            ("4900", dec!(100.00), ZERO, None),
+            ("1570", dec!(20.00), ZERO, None),
+            ("1600", ZERO, dec!(120.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The supplier's VAT ID is from FR and the customer's from DE, different member \
+             states, yet 20.00 VAT is charged; a supply between them is usually reverse \
+             charged. The VAT was booked as charged; check whether the supplier should have \
+             charged it.",
+            "The supplier's VAT ID is from FR, but this administration files German VAT \
+             returns: the 20.00 VAT charged cannot be deducted there, so its VAT line has no \
+             VAT code. Reclaim it in FR through the EU VAT refund procedure (Directive \
+             2008/9/EC), or book it as a cost.",
+        ]
+    );
+}
+
+#[test]
+fn exempt_and_zero_rated_rows_get_their_own_codes_and_no_input_vat() {
+    // The CII fixture of stapel-einvoice: S 21 %, Z and E rows from a Dutch supplier.
+    let invoice = categorised(
+        "Kantoorhuis B.V.",
+        Some("NL859726371B01"),
+        Some("NL001234567B02"),
+        &[
+            (dec!(21), dec!(100.00), dec!(21.00), "S"),
+            (dec!(0), dec!(50.00), dec!(0.00), "Z"),
+            (dec!(0), dec!(30.00), dec!(0.00), "E"),
+        ],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(50.00), ZERO, Some("NL-0")),
+            ("WBedAlkOal", dec!(30.00), ZERO, Some("NL-E")),
+            ("WBedAlkOal", dec!(100.00), ZERO, None),
+            ("BSchBepBtwVoo", dec!(21.00), ZERO, Some("NL-21")),
+            ("BSchCreHac", ZERO, dec!(201.00), None),
+        ],
+    );
+    let descriptions: Vec<&str> = proposal
+        .lines
+        .iter()
+        .take(3)
+        .map(|line| line.description.as_str())
+        .collect();
+    assert_eq!(
+        descriptions,
+        [
+            "Algemene kosten 0% zero-rated — Kantoorhuis B.V. 2026-118",
+            "Algemene kosten 0% exempt — Kantoorhuis B.V. 2026-118",
+            "Algemene kosten 21% — Kantoorhuis B.V. 2026-118",
+        ]
+    );
+    assert!(!proposal.needs_review, "{:?}", proposal.reasons);
+
+    // A wholly exempt invoice on SKR04 and on the generic chart.
+    let exempt = categorised(
+        "Versicherung AG",
+        Some("DE136695976"),
+        None,
+        &[(dec!(0), dec!(80.00), dec!(0.00), "E")],
+    );
+    expect(
+        &propose_booking(&exempt, &chart("de-skr04")),
+        &[
+            ("6300", dec!(80.00), ZERO, Some("DE-E")),
+            ("3300", ZERO, dec!(80.00), None),
+        ],
+    );
+    expect(
+        &propose_booking(&exempt, &ChartOfAccounts::generic()),
+        &[
+            ("4000", dec!(80.00), ZERO, Some("VAT-E")),
+            ("1600", ZERO, dec!(80.00), None),
+        ],
+    );
+}
+
+#[test]
+fn exempt_category_from_another_member_state_is_booked_as_stated_and_flagged() {
+    // A German insurer's exempt premium to a Dutch administration: the VAT ids alone would
+    // point to a reverse charge, the category says exempt.
+    let invoice = categorised(
+        "Versicherung AG",
+        Some("DE136695976"),
+        Some("NL859726371B01"),
+        &[(dec!(0), dec!(80.00), dec!(0.00), "E")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(80.00), ZERO, Some("NL-E")),
+            ("BSchCreHac", ZERO, dec!(80.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The VAT breakdown has category E (exempt), so it was booked without VAT as \
+             stated, but the supplier's VAT ID is from DE and the customer's from NL, different \
+             member states, which points to a reverse charge; check which applies."
+        ]
+    );
+}
+
+#[test]
+fn vat_charged_on_an_exempt_row_is_flagged() {
+    let invoice = categorised(
+        "Bakkerij Jansen B.V.",
+        Some("NL123456789B01"),
+        None,
+        &[(dec!(9), dec!(100.00), dec!(9.00), "E")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(100.00), ZERO, None),
+            ("BSchBepBtwVoo", dec!(9.00), ZERO, Some("NL-9")),
+            ("BSchCreHac", ZERO, dec!(109.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The VAT breakdown row at 9% has category E (exempt) but charges 9.00 VAT on \
+             100.00; the VAT was booked as charged. Check the category or the VAT."
+        ]
+    );
+}
+
+#[test]
+fn outside_scope_from_outside_the_eu_is_an_import_and_at_home_is_flagged() {
+    // A Swiss supplier's services outside the scope of EU VAT: the import treatment as before.
+    let swiss = categorised(
+        "Alpen Präzision AG",
+        Some("CHE-116.281.710 MWST"),
+        None,
+        &[(dec!(0), dec!(500.00), dec!(0.00), "O")],
+    );
+    let proposal = propose_booking(&swiss, &chart("de-skr03"));
+    expect(
+        &proposal,
+        &[
+            ("4900", dec!(500.00), ZERO, None),
+            ("1600", ZERO, dec!(500.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The supplier's VAT ID is from CH, outside the EU, and no VAT was charged, so there \
+             is no input VAT to deduct on this invoice. In DE, import VAT on goods \
+             (Einfuhrumsatzsteuer) is paid to customs and deducted from the customs notice; \
+             services from outside the EU fall under § 13b UStG."
+        ]
+    );
+    // An export-outside-the-EU row from a Swiss supplier is read the same way.
+    let mut export = swiss.clone();
+    export.vat_breakdown[0].category = Some(VatCategory::Export);
+    assert_eq!(
+        rows(&propose_booking(&export, &chart("de-skr03"))),
+        rows(&proposal)
+    );
+
+    // The same category from a domestic supplier: no code, and a reason.
+    let domestic = categorised(
+        "Gemeinde Musterstadt",
+        Some("DE136695976"),
+        None,
+        &[(dec!(0), dec!(120.00), dec!(0.00), "O")],
+    );
+    let proposal = propose_booking(&domestic, &chart("de-skr03"));
+    expect(
+        &proposal,
+        &[
+            ("4900", dec!(120.00), ZERO, None),
+            ("1600", ZERO, dec!(120.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The VAT breakdown has category O (outside the scope of VAT) for a base of 120.00, \
+             which no box of the VAT return takes; it was booked without a VAT code. Check the \
+             treatment."
+        ]
+    );
+}
+
+#[test]
+fn a_customer_vat_id_of_another_country_and_unknown_categories_are_flagged() {
+    let invoice = categorised(
+        "Bakkerij Jansen B.V.",
+        Some("NL123456789B01"),
+        Some("BE0000000196"),
+        &[(dec!(21), dec!(100.00), dec!(21.00), "B")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(100.00), ZERO, None),
+            ("BSchBepBtwVoo", dec!(21.00), ZERO, Some("NL-21")),
+            ("BSchCreHac", ZERO, dec!(121.00), None),
+        ],
+    );
+    assert_eq!(
+        proposal.reasons,
+        vec![
+            "The customer's VAT ID is from BE, but this administration files Dutch VAT \
+             returns; check that the invoice is addressed to this administration. It was \
+             booked as a Dutch purchase.",
+            "The supplier's VAT ID is from NL and the customer's from BE, different member \
+             states, yet 21.00 VAT is charged; a supply between them is usually reverse \
+             charged. The VAT was booked as charged; check whether the supplier should have \
+             charged it.",
+            "The VAT breakdown has category B, which is not one of the EN 16931 codes stapel \
+             books by (S, Z, E, AE, K, G, O, L, M); the row was booked by its rate (21%). \
+             Check the VAT treatment.",
+        ]
+    );
+}
+
+#[test]
+fn canary_islands_tax_is_not_input_vat() {
+    let invoice = categorised(
+        "Tenerife Tours S.L.",
+        Some("ESB76543214"),
+        None,
+        &[(dec!(7), dec!(100.00), dec!(7.00), "L")],
+    );
+    let proposal = propose_booking(&invoice, &chart("nl-rgs"));
+    // Booked like foreign VAT: no code on any line.
+    expect(
+        &proposal,
+        &[
+            ("WBedAlkOal", dec!(100.00), ZERO, None),
+            ("BSchBepBtwVoo", dec!(7.00), ZERO, None),
+            ("BSchCreHac", ZERO, dec!(107.00), None),
+        ],
+    );
+    assert!(
+        proposal.reasons.iter().any(|reason| reason.starts_with(
+            "The VAT breakdown has category L (Canary Islands IGIC) for a base of 100.00: a \
+             local tax outside the EU VAT area"
+        )),
+        "{:?}",
+        proposal.reasons
+    );
+}
+
+#[test]
+fn evidence_names_the_customer_country_and_the_category() {
+    let invoice = categorised(
+        "Van Dijk Techniek B.V.",
+        Some("NL858475622B01"),
+        Some("el094014201"),
+        &[
+            (dec!(21), dec!(10.00), dec!(2.10), "S"),
+            (dec!(0), dec!(1000.00), dec!(0.00), "K"),
+        ],
+    );
+    let evidence = detect_reverse_charge(&invoice, None);
+    assert_eq!(evidence.supplier_country.as_deref(), Some("NL"));
+    assert_eq!(evidence.customer_country.as_deref(), Some("GR"));
+    assert_eq!(evidence.category, Some(VatCategory::IntraCommunity));
+    assert_eq!(
+        detect_reverse_charge(&purchase("A", "NL1", &[]), None).category,
         None
     );
 }

@@ -16,8 +16,7 @@ pub use document::{
     AdministrationId, BatchId, DocumentId, DocumentStatus, ErrorInfo, ParseIdError,
 };
 pub use invoice::{
-    AllowanceCharge, DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown,
-    VatCategory,
+    AllowanceCharge, DocumentType, ExtractedInvoice, InvoiceLine, Source, VatBreakdown, VatCategory,
 };
 pub use job::{JobDecodeError, JobMessage, JobPart, JOB_MESSAGE_VERSION};
 pub use money::Decimal;
