@@ -190,6 +190,12 @@ pub fn parse_invoice_text(text: &str) -> ExtractedInvoice {
         invoice.iban = Some(iban);
         set_confidence("iban", score);
     }
+    if let Some((vat_id, score)) =
+        document.customer_vat_id(customer_block, invoice.supplier_vat_id.as_deref())
+    {
+        invoice.customer_vat_id = Some(vat_id);
+        set_confidence("customer_vat_id", score);
+    }
     let country_hint = invoice
         .supplier_vat_id
         .as_deref()
@@ -386,7 +392,7 @@ const BARE_VAT_ID: f32 = 0.6;
 /// USt-IdNr.", "Btw-nr. klant", "Vs. P.IVA", "N° TVA client", "Kundens CVR".
 static CUSTOMER_ID_LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)\bcustomer|\bbuyer|\bclient|\bklant|\bkunden?s?\b|\bk[äa]ufer|\bihre?\b|\byour\b|\buw\b|\bvotre\b|\bvs\.|\bvostr[ao]\b|\bcliente|\bcommittente|\bacquirente|\bk[øo]ber|\bdestinataire|\bpreneur|\bafnemer|\bleistungsempf",
+        r"(?i)\bcustomer|\bbuyer|\bclient|\bklant|\bkunden?s?\b|\bk[äa]ufer|\bihre?\b|\byour\b|\buw\b|\bvotre\b|\bvs\.|\bvostr[ao]\b|\bjeres\b|\bcliente|\bcommittente|\bacquirente|\bk[øo]ber|\bdestinataire|\bpreneur|\bafnemer|\bleistungsempf",
     )
     .expect("valid regex")
 });
@@ -864,6 +870,74 @@ impl Document {
             (None, _) => 0.6,
         };
         Some((best.0, confidence))
+    }
+
+    /// The customer's VAT number, only where it cannot be mistaken: the page prints exactly
+    /// two distinct VAT ids, one of them the supplier's, and the other is labelled as the
+    /// customer's ("Your VAT number", "Uw btw-nummer", "USt-IdNr. des Leistungsempfängers",
+    /// "Vostra P.IVA", "Votre n° TVA", "Jeres CVR-nr.") or stands in the customer's address
+    /// block. A wrong customer VAT id could turn a domestic purchase into a reverse charge, so
+    /// a third id (a tax representative's), a failing check digit or an unplaced id gives none.
+    fn customer_vat_id(
+        &self,
+        customer_block: Option<usize>,
+        supplier_vat_id: Option<&str>,
+    ) -> Option<(String, f32)> {
+        let supplier_vat_id = supplier_vat_id?;
+        let other_party_blocks: Vec<usize> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| OTHER_PARTY.is_match(line))
+            .map(|(index, _)| index)
+            .collect();
+        let near = |blocks: &[usize], index: usize| {
+            blocks
+                .iter()
+                .any(|block| index >= *block && index <= block + 5)
+        };
+        let customer_blocks: Vec<usize> = customer_block.into_iter().collect();
+        // Every distinct id, and whether any of its occurrences is labelled or placed as the
+        // customer's, or placed in another party's block.
+        let mut found: Vec<(String, bool, bool)> = Vec::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            let mut ids_on_line = ids::find_vat_ids(line);
+            ids_on_line.extend(ids::find_danish_cvr(line));
+            for id in ids_on_line {
+                let clause = label_clause(
+                    line,
+                    id.start,
+                    index.checked_sub(1).map(|i| self.lines[i].as_str()),
+                );
+                let customers = CUSTOMER_ID_LABEL.is_match(clause) || near(&customer_blocks, index);
+                let other_party = near(&other_party_blocks, index);
+                match found.iter_mut().find(|(value, ..)| *value == id.value) {
+                    Some(entry) => {
+                        entry.1 |= customers;
+                        entry.2 |= other_party;
+                    }
+                    None => found.push((id.value, customers, other_party)),
+                }
+            }
+        }
+        let [first, second] = found.as_slice() else {
+            return None;
+        };
+        let (value, customers, other_party) = if first.0 == supplier_vat_id {
+            second
+        } else if second.0 == supplier_vat_id {
+            first
+        } else {
+            return None;
+        };
+        if !customers || *other_party {
+            return None;
+        }
+        match ids::vat_checksum(value) {
+            Some(false) => None,
+            Some(true) => Some((value.clone(), 0.9)),
+            None => Some((value.clone(), 0.75)),
+        }
     }
 
     /// A supplier VAT number printed without its country prefix after a VAT label ("P.IVA

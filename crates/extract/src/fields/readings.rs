@@ -55,6 +55,7 @@ pub fn merge_readings(first: ExtractedInvoice, second: ExtractedInvoice) -> Extr
         supplier_name,
         supplier_vat_id,
         customer_name,
+        customer_vat_id,
         invoice_number,
         issue_date,
         due_date,

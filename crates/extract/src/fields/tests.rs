@@ -327,6 +327,7 @@ fn the_customers_labelled_vat_id_is_not_the_suppliers() {
                 Gartenbau Schäfer AG · Bahnhofstraße 108, 20095 Hamburg · Umsatzsteuer-ID DE508339034\n";
     let invoice = parse_invoice_text(text);
     assert_eq!(invoice.supplier_vat_id.as_deref(), Some("DE508339034"));
+    assert_eq!(invoice.customer_vat_id.as_deref(), Some("DE384133579"));
 }
 
 #[test]
@@ -355,4 +356,115 @@ fn rows_without_rates_take_theirs_from_the_one_split_that_matches_the_breakdown(
         super::line_items::unique_split(&ambiguous, dec!(10), dec!(15)),
         None
     );
+}
+
+/// A supplier's invoice with the given customer line inserted after the invoice number, the
+/// supplier's VAT id in the footer.
+fn with_customer_line(customer_line: &str, supplier_footer: &str) -> ExtractedInvoice {
+    parse_invoice_text(&format!(
+        "Van Dijk Techniek B.V.\nInvoice\nInvoice number 2026-118\n{customer_line}\n\
+         Net amount 1,000.00\nVAT 0% 0.00\nTotal 1,000.00\n{supplier_footer}\n"
+    ))
+}
+
+#[test]
+fn the_customers_vat_id_is_read_from_its_label_in_six_languages() {
+    let cases = [
+        (
+            "Your VAT number: DE136695976",
+            "DE136695976",
+            "VAT no. NL858475622B01",
+        ),
+        (
+            "Uw btw-nummer: NL 004495445 B01",
+            "NL004495445B01",
+            "Btw-nr. NL858475622B01",
+        ),
+        (
+            "USt-IdNr. des Leistungsempfängers: DE 136 695 976",
+            "DE136695976",
+            "USt-IdNr. NL858475622B01",
+        ),
+        (
+            "Vostra P.IVA: IT00743110157",
+            "IT00743110157",
+            "P.IVA NL858475622B01",
+        ),
+        (
+            "Votre n° TVA : FR40303265045",
+            "FR40303265045",
+            "N° TVA NL858475622B01",
+        ),
+        (
+            "Jeres CVR-nr. 13585628",
+            "DK13585628",
+            "Momsnr. NL858475622B01",
+        ),
+    ];
+    for (customer_line, customer_vat_id, footer) in cases {
+        let invoice = with_customer_line(customer_line, footer);
+        assert_eq!(
+            invoice.supplier_vat_id.as_deref(),
+            Some("NL858475622B01"),
+            "{customer_line}"
+        );
+        assert_eq!(
+            invoice.customer_vat_id.as_deref(),
+            Some(customer_vat_id),
+            "{customer_line}"
+        );
+        assert!(
+            invoice.confidence["customer_vat_id"] >= 0.75,
+            "{customer_line}"
+        );
+    }
+}
+
+#[test]
+fn the_customers_vat_id_is_read_from_its_address_block() {
+    let text = "\
+Van Dijk Techniek B.V.
+Factuur
+Factuur aan
+Müller Maschinenbau GmbH
+Industriestraße 4, 80333 München
+DE136695976
+Factuurnummer 2026-118
+Totaal excl. btw 1.000,00
+BTW 0% 0,00
+Totaal 1.000,00
+Btw-nr. NL858475622B01 · BTW verlegd";
+    let invoice = parse_invoice_text(text);
+    assert_eq!(invoice.supplier_vat_id.as_deref(), Some("NL858475622B01"));
+    assert_eq!(invoice.customer_vat_id.as_deref(), Some("DE136695976"));
+}
+
+#[test]
+fn no_customer_vat_id_unless_it_is_certain() {
+    // One id only: it is the supplier's.
+    let invoice = with_customer_line("Customer: Müller GmbH", "VAT no. NL858475622B01");
+    assert_eq!(invoice.customer_vat_id, None);
+    // A second id that is neither labelled nor placed as the customer's.
+    let invoice = with_customer_line("Ref. DE136695976", "VAT no. NL858475622B01");
+    assert_eq!(invoice.customer_vat_id, None);
+    // A third id (a tax representative's) makes the page ambiguous.
+    let invoice = with_customer_line(
+        "Your VAT number: DE136695976",
+        "VAT no. NL858475622B01\nTax representative VAT no. FR40303265045",
+    );
+    assert_eq!(invoice.customer_vat_id, None);
+    // A failing check digit is a misprint or a misread.
+    let invoice = with_customer_line("Your VAT number: DE136695975", "VAT no. NL858475622B01");
+    assert_eq!(invoice.customer_vat_id, None);
+    // Without the supplier's id, the other id's owner cannot be told.
+    let invoice = with_customer_line("Your VAT number: DE136695976", "");
+    assert_eq!(invoice.customer_vat_id, None);
+    // The tax representative's block of the French test: not a customer id.
+    let text = "\
+Le Fournisseur SARL
+N° TVA intra : FR 11 123 456 782
+Représentant Fiscal
+SELLER TAX REP
+N° TVA Intra : FR 05 987 654 321";
+    assert_eq!(parse_invoice_text(text).customer_vat_id, None);
 }
