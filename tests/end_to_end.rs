@@ -1643,3 +1643,76 @@ async fn metrics_show_the_local_pool_and_the_autoscaler() {
         Some(0.0)
     );
 }
+
+/// The value of cookie `name` among a response's `Set-Cookie` headers.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A web session lives in the records: another dispatcher (here: the same data directory after
+/// a restart, as in a rolling deploy) knows it, and logging out ends it everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_sessions_survive_a_dispatcher_restart_and_end_on_logout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, url) = serve(dir.path(), 0, &[]);
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = browser.get(format!("{url}/")).send().await.unwrap();
+    let login_csrf = set_cookie(&form, "stapel_login_csrf").expect("login form sets its token");
+    let login = browser
+        .post(format!("{url}/login"))
+        .header("cookie", format!("stapel_login_csrf={login_csrf}"))
+        .form(&[
+            ("api_key", support::local_key(dir.path())),
+            ("csrf", login_csrf.clone()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303, "{login:?}");
+    let session = set_cookie(&login, "stapel_session").expect("a session cookie");
+    let with_session = |url: String| {
+        browser
+            .get(url)
+            .header("cookie", format!("stapel_session={session}"))
+            .send()
+    };
+    let queue = format!("{url}/v1/review-queue");
+    assert_eq!(with_session(queue.clone()).await.unwrap().status(), 200);
+
+    drop(server);
+    let (_server, url) = serve(dir.path(), 0, &[]);
+    let queue = format!("{url}/v1/review-queue");
+    let page = with_session(format!("{url}/")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Upload a batch"), "still logged in: {page}");
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page embeds its CSRF token")
+        .to_owned();
+    assert_eq!(with_session(queue.clone()).await.unwrap().status(), 200);
+
+    let logout = browser
+        .post(format!("{url}/logout"))
+        .header("cookie", format!("stapel_session={session}"))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_redirection(), "{logout:?}");
+    let after = with_session(queue).await.unwrap();
+    assert_eq!(after.status(), 401);
+}

@@ -369,6 +369,19 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A logged-in browser of the web page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    /// SHA-256 of the session id the cookie holds.
+    pub id_hash: String,
+    /// The tenant it is logged in as.
+    pub tenant: String,
+    /// The token the page's scripts send back on state-changing requests.
+    pub csrf_token: String,
+    /// Valid until.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The relational store behind the API. One implementation per database; all pass the same
 /// conformance suite.
 ///
@@ -423,6 +436,15 @@ pub trait Records: Send + Sync + 'static {
 
     /// Revoke a key; false if there is no such (unrevoked) key.
     async fn revoke_api_key(&self, id: Uuid) -> Result<bool, RecordsError>;
+
+    /// Store a web session (by the hash of its cookie value) and drop expired ones.
+    async fn create_web_session(&self, session: &WebSession) -> Result<(), RecordsError>;
+
+    /// The live (unexpired) session with this id hash.
+    async fn web_session(&self, id_hash: &str) -> Result<Option<WebSession>, RecordsError>;
+
+    /// End a session (logout); unknown ids are ignored.
+    async fn end_web_session(&self, id_hash: &str) -> Result<(), RecordsError>;
 
     /// The keys of `tenant` (every tenant's without one), revoked ones included, oldest first.
     /// Hashes are never returned.

@@ -10,7 +10,7 @@ use crate::{
     AdministrationSettings, ApiKey, BatchSummary, DeadLetter, DocumentRecord, DoneOutcome,
     InvoiceTwin, NewDocument, NewReview, ProposalAction, ProposalVersion, Records, RecordsError,
     ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, SupplierUpdate, Transition,
-    MACHINE_AUTHOR,
+    WebSession, MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -254,6 +254,52 @@ impl Records for PgRecords {
                 .execute(&self.pool)
                 .await?;
         Ok(result.rows_affected() > 0)
+    }
+
+    async fn create_web_session(&self, session: &WebSession) -> Result<(), RecordsError> {
+        let now = Utc::now();
+        sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO web_sessions (id_hash, tenant_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.id_hash)
+        .bind(&session.tenant)
+        .bind(&session.csrf_token)
+        .bind(now)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| foreign_key_error(error, &format!("tenant {:?}", session.tenant)))?;
+        Ok(())
+    }
+
+    async fn web_session(&self, id_hash: &str) -> Result<Option<WebSession>, RecordsError> {
+        let row = sqlx::query(
+            "SELECT tenant_id, csrf_token, expires_at FROM web_sessions
+              WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(Utc::now())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| WebSession {
+            id_hash: id_hash.to_owned(),
+            tenant: row.get("tenant_id"),
+            csrf_token: row.get("csrf_token"),
+            expires_at: row.get("expires_at"),
+        }))
+    }
+
+    async fn end_web_session(&self, id_hash: &str) -> Result<(), RecordsError> {
+        sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>, RecordsError> {

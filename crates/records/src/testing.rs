@@ -6,6 +6,7 @@
 use crate::{
     AdministrationSettings, DeadLetter, DoneOutcome, InvoiceTwin, NewDocument, NewReview,
     ProposalAction, Records, RecordsError, ReviewOutcome, ReviewStatus, SupplierUpdate, Transition,
+    WebSession,
 };
 use chrono::{NaiveDate, Utc};
 use stapel_domain::{
@@ -35,6 +36,7 @@ macro_rules! records_conformance {
             $crate::__records_cases!(
                 $make,
                 tenants_administrations_and_api_keys,
+                web_sessions_live_until_they_expire_or_end,
                 administrations_named_at_upload_keep_their_chart,
                 a_document_walks_its_lifecycle,
                 done_is_final_for_redeliveries,
@@ -234,6 +236,37 @@ pub mod cases {
         let everyone = records.api_keys(None).await.unwrap();
         assert_eq!(everyone.len(), 3);
         assert!(everyone.iter().any(|key| key.id == theirs.id));
+    }
+
+    /// Web sessions are found by their hash until they expire or end; expired ones are not.
+    pub async fn web_sessions_live_until_they_expire_or_end(records: &dyn Records) {
+        records.ensure_tenant(TENANT, "Firm A").await.unwrap();
+        let session = |hash: &str, expires_at| WebSession {
+            id_hash: hash.into(),
+            tenant: TENANT.into(),
+            csrf_token: format!("csrf-{hash}"),
+            expires_at,
+        };
+        // Whole seconds, so both databases return exactly what was stored.
+        let later = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 3600, 0).unwrap();
+        let live = session("live", later);
+        records.create_web_session(&live).await.unwrap();
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        records
+            .create_web_session(&session("expired", past))
+            .await
+            .unwrap();
+        assert_eq!(records.web_session("live").await.unwrap(), Some(live));
+        assert_eq!(records.web_session("expired").await.unwrap(), None);
+        assert_eq!(records.web_session("unknown").await.unwrap(), None);
+        records.end_web_session("live").await.unwrap();
+        assert_eq!(records.web_session("live").await.unwrap(), None);
+        records.end_web_session("live").await.unwrap();
+        let stranger = WebSession {
+            tenant: "nobody".into(),
+            ..session("stranger", later)
+        };
+        assert!(records.create_web_session(&stranger).await.is_err());
     }
 
     /// An administration named at upload is created with its chart and country; naming it

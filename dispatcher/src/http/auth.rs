@@ -3,8 +3,9 @@
 //! A caller is a tenant (an accounting firm), proven by an API key in `Authorization: Bearer`
 //! or by a session cookie of the web page. Keys are 256 random bits; the records keep only
 //! their SHA-256, so a leaked database does not leak working keys (a fast hash is enough for a
-//! secret with that much entropy). Sessions live in this process's memory: a restart logs
-//! everyone out, which is the price of not storing session secrets anywhere.
+//! secret with that much entropy). Web sessions live in the records the same way (the hash of
+//! the cookie's value), so any dispatcher behind the load balancer knows them and a rolling
+//! deploy logs nobody out.
 //!
 //! Everything a caller names (a document, a batch) is checked against its tenant, and another
 //! tenant's ids answer `404` exactly like ids that do not exist, so ids leak nothing.
@@ -18,35 +19,25 @@ use sha2::{Digest, Sha256};
 use stapel_domain::{BatchId, DocumentId};
 use stapel_pipeline::ingest::{default_target, UploadTarget};
 use stapel_pipeline::Backends;
-use stapel_records::ApiKey;
+use stapel_records::{ApiKey, WebSession};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// Name of the web page's session cookie.
 pub const SESSION_COOKIE: &str = "stapel_session";
 /// Header the web page's scripts send the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a web session lasts without a new login (a working day).
-const SESSION_LIFETIME: Duration = Duration::from_secs(10 * 60 * 60);
+const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(10);
 /// Prefix of every API key, so a leaked key is recognisable in logs and secret scanners.
 const KEY_PREFIX: &str = "stapel_";
 
-/// Sessions and per-tenant lookups shared by all requests of this process.
+/// Per-tenant lookups shared by all requests of this process.
 #[derive(Clone, Default)]
 pub struct AuthState {
-    sessions: Arc<Mutex<HashMap<String, Session>>>,
     /// The default administration of each tenant seen, so a request does not write to the
     /// records just to find it.
     targets: Arc<Mutex<HashMap<String, UploadTarget>>>,
-}
-
-/// One logged-in browser.
-#[derive(Debug, Clone)]
-struct Session {
-    tenant: String,
-    csrf_token: String,
-    expires_at: Instant,
 }
 
 /// A new session: its id (the cookie value) and its CSRF token.
@@ -60,43 +51,55 @@ pub struct NewSession {
 
 impl AuthState {
     /// Start a session for `tenant`.
-    pub fn start_session(&self, tenant: &str) -> Result<NewSession, ApiError> {
+    pub async fn start_session(
+        &self,
+        backends: &Backends,
+        tenant: &str,
+    ) -> Result<NewSession, ApiError> {
         let session = NewSession {
             id: random_token()?,
             csrf_token: random_token()?,
         };
-        let now = Instant::now();
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        // Expired sessions are dropped here, so the map only holds live ones.
-        sessions.retain(|_, existing| existing.expires_at > now);
-        sessions.insert(
-            session.id.clone(),
-            Session {
+        backends
+            .records
+            .create_web_session(&WebSession {
+                id_hash: hash_api_key(&session.id),
                 tenant: tenant.to_owned(),
                 csrf_token: session.csrf_token.clone(),
-                expires_at: now + SESSION_LIFETIME,
-            },
-        );
+                expires_at: chrono::Utc::now() + SESSION_LIFETIME,
+            })
+            .await
+            .map_err(|error| ApiError::internal(&error))?;
         Ok(session)
     }
 
     /// End a session (logout); unknown ids are ignored.
-    pub fn end_session(&self, id: &str) {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.remove(id);
+    pub async fn end_session(&self, backends: &Backends, id: &str) -> Result<(), ApiError> {
+        backends
+            .records
+            .end_web_session(&hash_api_key(id))
+            .await
+            .map_err(|error| ApiError::internal(&error))
     }
 
     /// The CSRF token of a live session.
-    pub fn csrf_token_of(&self, id: &str) -> Option<String> {
-        self.session(id).map(|session| session.csrf_token)
+    pub async fn csrf_token_of(
+        &self,
+        backends: &Backends,
+        id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .session(backends, id)
+            .await?
+            .map(|session| session.csrf_token))
     }
 
-    fn session(&self, id: &str) -> Option<Session> {
-        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions
-            .get(id)
-            .filter(|session| session.expires_at > Instant::now())
-            .cloned()
+    async fn session(&self, backends: &Backends, id: &str) -> Result<Option<WebSession>, ApiError> {
+        backends
+            .records
+            .web_session(&hash_api_key(id))
+            .await
+            .map_err(|error| ApiError::internal(&error))
     }
 
     async fn target(&self, backends: &Backends, tenant: &str) -> Result<UploadTarget, ApiError> {
@@ -154,10 +157,11 @@ impl FromRequestParts<AppState> for Caller {
             });
         }
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(session) = jar
-            .get(SESSION_COOKIE)
-            .and_then(|cookie| state.auth.session(cookie.value()))
-        else {
+        let session = match jar.get(SESSION_COOKIE) {
+            Some(cookie) => state.auth.session(&state.backends, cookie.value()).await?,
+            None => None,
+        };
+        let Some(session) = session else {
             return Err(unauthorized(
                 "auth.missing",
                 "send `Authorization: Bearer <API key>`, or log in on the web page",
@@ -330,15 +334,5 @@ mod tests {
         assert!(tokens_equal(&first, &first.clone()));
         assert!(!tokens_equal(&first, &second));
         assert!(!tokens_equal(&first, &first[..63]));
-    }
-
-    #[test]
-    fn sessions_end_on_logout() {
-        let auth = AuthState::default();
-        let session = auth.start_session("firm").unwrap();
-        assert_eq!(auth.session(&session.id).unwrap().tenant, "firm");
-        assert!(auth.session("nonsense").is_none());
-        auth.end_session(&session.id);
-        assert!(auth.session(&session.id).is_none());
     }
 }

@@ -103,7 +103,7 @@ async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
-    let session = state.auth.start_session(&tenant)?;
+    let session = state.auth.start_session(&state.backends, &tenant).await?;
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
         .add(cookie(SESSION_COOKIE, session.id));
@@ -125,10 +125,14 @@ async fn logout(
         // Only the page that holds the token may end the session (no forced logouts).
         if state
             .auth
-            .csrf_token_of(session.value())
+            .csrf_token_of(&state.backends, session.value())
+            .await?
             .is_some_and(|expected| tokens_equal(&expected, &form.csrf))
         {
-            state.auth.end_session(session.value());
+            state
+                .auth
+                .end_session(&state.backends, session.value())
+                .await?;
         } else {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
