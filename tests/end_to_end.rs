@@ -1716,3 +1716,97 @@ async fn web_sessions_survive_a_dispatcher_restart_and_end_on_logout() {
     let after = with_session(queue).await.unwrap();
     assert_eq!(after.status(), 401);
 }
+
+/// Past `--max-concurrent-uploads`, an upload is refused at once with `503 upload.busy` and
+/// `Retry-After`, and nothing of it is kept; the upload in progress is not disturbed, and the
+/// next one after it is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_past_the_concurrency_limit_get_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path(), 0, &["--max-concurrent-uploads", "1"]);
+    let client = support::local_client(dir.path());
+    let pdf = std::fs::read(sample("nl_factuur.pdf")).unwrap();
+
+    // An upload whose body arrives slowly: the head of the multipart body now, the rest later.
+    let boundary = "stapel-test-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    );
+    let mut tail = pdf.clone();
+    tail.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (send, receive) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
+    send.unbounded_send(Ok(head.into_bytes())).unwrap();
+    let slow = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{url}/v1/documents");
+        async move {
+            client
+                .post(url)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(reqwest::Body::wrap_stream(receive))
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    // Nothing else is uploading, so the slow upload takes the one slot as soon as its head
+    // arrives; from then on every other upload is refused.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!slow.is_finished(), "the slow upload was answered early");
+        let (status, body) = upload(&client, &url, &[("quick.pdf", pdf.clone())]).await;
+        if status == 503 {
+            break body;
+        }
+        // The quick upload came first: it was accepted and has left the slot again.
+        assert_eq!(status, 202, "{body}");
+        assert!(Instant::now() < deadline, "the limit never applied");
+    };
+    assert_eq!(refused["error"]["code"], "upload.busy", "{refused}");
+    let response = client
+        .post(format!("{url}/v1/documents"))
+        .multipart(Form::new().part("file", Part::bytes(pdf.clone()).file_name("quick.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+
+    // `dispatcher upload` meets the busy dispatcher and retries after the wait it is told.
+    let cli = std::process::Command::new(support::DISPATCHER)
+        .arg("upload")
+        .arg(sample("de_rechnung.pdf"))
+        .args(["--url", &url, "--json"])
+        .env("STAPEL_API_KEY", support::local_key(dir.path()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // The slow upload completes normally, and then there is room again.
+    send.unbounded_send(Ok(tail)).unwrap();
+    drop(send);
+    let slow = slow.await.unwrap();
+    assert_eq!(slow.status().as_u16(), 202);
+    let output = tokio::task::spawn_blocking(move || cli.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(line["id"].is_string(), "{line}");
+    let (status, body) = upload(&client, &url, &[("after.pdf", pdf)]).await;
+    assert_eq!(status, 202, "{body}");
+}

@@ -194,6 +194,11 @@ struct ServeArgs {
     #[arg(long, env = "STAPEL_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024 * 1024)]
     max_request_bytes: u64,
 
+    /// Uploads received at once; beyond this a request is answered `503 upload.busy` with
+    /// `Retry-After: 1` before its body is read (clients retry; nothing is stored).
+    #[arg(long, env = "STAPEL_MAX_CONCURRENT_UPLOADS", default_value_t = 256)]
+    max_concurrent_uploads: usize,
+
     /// Autoscaling of the workers (local ones without --workers, or an ECS service).
     #[command(flatten)]
     scale: ScaleArgs,
@@ -402,6 +407,9 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
             max_file_bytes: args.pool.max_file_bytes,
             max_request_bytes: args.max_request_bytes,
         },
+        upload_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            args.max_concurrent_uploads.max(1),
+        )),
         auth: AuthState::default(),
         metrics: Some(metrics),
     };

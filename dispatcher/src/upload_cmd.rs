@@ -65,7 +65,7 @@ pub async fn upload(settings: &UploadSettings) -> anyhow::Result<usize> {
             Some(name) => BatchRef::Name(name),
             None => batch.as_deref().map_or(BatchRef::New, BatchRef::Id),
         };
-        let answer = upload_file(&client, &base, file, target, &upload_bar)
+        let answer = upload_with_retries(&client, &base, file, target, &upload_bar)
             .await
             .with_context(|| format!("uploading {}", file.display()))?;
         batch = answer["batch"].as_str().map(str::to_owned);
@@ -159,6 +159,52 @@ async fn api_error(response: reqwest::Response) -> anyhow::Error {
     }
 }
 
+/// The dispatcher is receiving as many uploads as it takes (`503` with `Retry-After`).
+#[derive(Debug)]
+struct Busy(Duration);
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the dispatcher is busy; it asks to retry in {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Busy {}
+
+/// How often a file is offered to a busy dispatcher before giving up.
+const BUSY_ATTEMPTS: u32 = 60;
+
+/// [`upload_file`], retried while the dispatcher answers busy, after the wait it asks for.
+async fn upload_with_retries(
+    client: &reqwest::Client,
+    base: &str,
+    file: &Path,
+    batch: BatchRef<'_>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Value> {
+    let start = bar.position();
+    let mut attempt = 1;
+    loop {
+        match upload_file(client, base, file, batch, bar).await {
+            Err(error) if attempt < BUSY_ATTEMPTS => {
+                let Some(Busy(wait)) = error.downcast_ref::<Busy>() else {
+                    return Err(error);
+                };
+                tracing::debug!(file = %file.display(), ?wait, attempt, "dispatcher busy; retrying");
+                // The refused attempt's bytes were not taken.
+                bar.set_position(start);
+                tokio::time::sleep(*wait).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// Which batch a file goes to.
 #[derive(Clone, Copy)]
 enum BatchRef<'a> {
@@ -199,6 +245,16 @@ async fn upload_file(
         .send()
         .await
         .with_context(|| format!("cannot reach {base}"))?;
+    if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        if let Some(seconds) = retry_after {
+            return Err(Busy(Duration::from_secs(seconds.clamp(1, 60))).into());
+        }
+    }
     if response.status() != reqwest::StatusCode::ACCEPTED {
         return Err(api_error(response).await);
     }

@@ -54,15 +54,25 @@ pub async fn upload(
         request_id = request_id.as_deref()
     );
     let mut staged = Vec::new();
-    let outcome = accept_request(
-        &state,
-        &caller,
-        &mut multipart,
-        &mut staged,
-        request_id.as_deref(),
-    )
-    .instrument(span)
-    .await;
+    // Taken before the body is read, so an overloaded dispatcher refuses cheaply.
+    let outcome = match state.upload_slots.clone().try_acquire_owned() {
+        Ok(_slot) => {
+            accept_request(
+                &state,
+                &caller,
+                &mut multipart,
+                &mut staged,
+                request_id.as_deref(),
+            )
+            .instrument(span)
+            .await
+        }
+        Err(_) => Err(ApiError::busy(
+            "upload.busy",
+            "the dispatcher is receiving as many uploads as it takes at once; retry shortly",
+            1,
+        )),
+    };
     if outcome.is_err() {
         discard_staged(&state.backends, &staged).await;
     }

@@ -16,6 +16,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds a client should wait before trying again (`Retry-After`), for overload answers.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -25,6 +27,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -43,6 +47,18 @@ impl ApiError {
             status: StatusCode::NOT_FOUND,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A 503 that tells the client when to come back: the service is busy, nothing is wrong
+    /// with the request, and nothing of it was kept.
+    pub fn busy(code: &'static str, message: impl Into<String>, retry_after_secs: u32) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            message: message.into(),
+            retry_after: Some(retry_after_secs),
         }
     }
 
@@ -63,6 +79,7 @@ impl ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code: "internal.unavailable",
             message: "the service could not complete the request; try again".into(),
+            retry_after: None,
         }
     }
 }
@@ -71,6 +88,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
         let mut response = (self.status, body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: a 401 names the scheme the client should use.
             response.headers_mut().insert(
@@ -89,6 +112,7 @@ impl From<IngestError> for ApiError {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: "upload.too_large",
                 message: error.to_string(),
+                retry_after: None,
             },
             IngestError::Body { .. } => Self::bad_request("upload.body", error.to_string()),
             other => Self::internal(&other),

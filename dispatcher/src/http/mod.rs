@@ -33,6 +33,10 @@ pub struct AppState {
     pub backends: Backends,
     /// Upload limits.
     pub limits: UploadLimits,
+    /// One permit per upload being received; when none is left, uploads are refused with
+    /// `503` and `Retry-After` at once instead of queueing without bound (see
+    /// `--max-concurrent-uploads`).
+    pub upload_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Web sessions and the tenants' default administrations.
     pub auth: auth::AuthState,
     /// Prometheus metrics; `GET /metrics` answers 404 without.
