@@ -239,12 +239,22 @@ async fn upload_file(
         BatchRef::Id(id) => form = form.text("batch", id.to_owned()),
         BatchRef::Name(name) => form = form.text("batch_name", name.to_owned()),
     }
-    let response = client
+    let response = match client
         .post(format!("{base}/v1/documents"))
         .multipart(form)
         .send()
         .await
-        .with_context(|| format!("cannot reach {base}"))?;
+    {
+        Ok(response) => response,
+        // A dispatcher that refuses a busy upload answers before reading the body and closes
+        // the connection, which the client may see as a broken pipe while it still writes: as
+        // busy as a 503. A dispatcher that cannot be reached at all fails the first attempt.
+        Err(error) if error.is_request() && !error.is_connect() && !error.is_timeout() => {
+            tracing::debug!(%error, "the upload's connection broke; treating it as busy");
+            return Err(Busy(Duration::from_secs(1)).into());
+        }
+        Err(error) => return Err(anyhow::Error::new(error).context(format!("cannot reach {base}"))),
+    };
     if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
         let retry_after = response
             .headers()
