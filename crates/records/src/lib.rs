@@ -398,7 +398,10 @@ pub trait Records: Send + Sync + 'static {
         &self,
         tenant: &str,
         name: &str,
-    ) -> Result<Administration, RecordsError>;
+    ) -> Result<Administration, RecordsError> {
+        self.ensure_administration_with(tenant, name, &AdministrationSettings::default())
+            .await
+    }
 
     /// The administration of `tenant` called `name`, created with `settings` if new. An existing
     /// administration is returned as stored, whatever `settings` say: the caller compares, so
@@ -600,11 +603,19 @@ struct ResultColumns {
 impl ResultColumns {
     fn of(outcome: &DoneOutcome<'_>) -> Self {
         Self {
-            supplier_key: outcome.invoice.supplier_key(),
-            invoice_number: outcome.invoice.invoice_number.clone(),
-            issue_date: outcome.invoice.issue_date,
             needs_review: outcome.proposal.needs_review,
-            gross_total: outcome.invoice.gross_total.map(|gross| gross.to_string()),
+            ..Self::of_invoice(outcome.invoice)
+        }
+    }
+
+    /// The columns copied from an invoice (a reviewer's correction rewrites them).
+    fn of_invoice(invoice: &ExtractedInvoice) -> Self {
+        Self {
+            supplier_key: invoice.supplier_key(),
+            invoice_number: invoice.invoice_number.clone(),
+            issue_date: invoice.issue_date,
+            needs_review: false,
+            gross_total: invoice.gross_total.map(|gross| gross.to_string()),
         }
     }
 }

@@ -134,30 +134,6 @@ impl Records for PgRecords {
         Ok(())
     }
 
-    async fn ensure_administration(
-        &self,
-        tenant: &str,
-        name: &str,
-    ) -> Result<Administration, RecordsError> {
-        sqlx::query(
-            "INSERT INTO administrations (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (tenant_id, name) DO NOTHING",
-        )
-        .bind(AdministrationId::new().as_uuid())
-        .bind(tenant)
-        .bind(name)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await
-        .map_err(|error| foreign_key_error(error, &format!("tenant {tenant:?}")))?;
-        let row = sqlx::query("SELECT * FROM administrations WHERE tenant_id = $1 AND name = $2")
-            .bind(tenant)
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(administration_from_row(&row))
-    }
-
     async fn ensure_administration_with(
         &self,
         tenant: &str,
@@ -694,15 +670,16 @@ impl Records for PgRecords {
                 .execute(&mut *tx)
                 .await?;
             // The copied columns follow, so duplicates and exports see the corrected fields.
+            let columns = ResultColumns::of_invoice(invoice);
             sqlx::query(
                 "UPDATE documents SET supplier_key = $1, invoice_number = $2, issue_date = $3,
                                       gross_total = $4
                   WHERE id = $5",
             )
-            .bind(invoice.supplier_key())
-            .bind(&invoice.invoice_number)
-            .bind(invoice.issue_date)
-            .bind(invoice.gross_total.map(|gross| gross.to_string()))
+            .bind(columns.supplier_key)
+            .bind(columns.invoice_number)
+            .bind(columns.issue_date)
+            .bind(columns.gross_total)
             .bind(review.document_id.as_uuid())
             .execute(&mut *tx)
             .await?;
