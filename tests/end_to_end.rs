@@ -1142,7 +1142,15 @@ async fn an_unknown_job_version_fails_visibly_and_is_dead_lettered(db: Db) {
     }
     assert_eq!(backends.queue.depth().await.unwrap().visible, 0);
     // The records keep the dead letter with its reason and body, for the API and a redrive.
-    let letters = backends.records.dead_letters(10).await.unwrap();
+    let letters = backends
+        .records
+        .dead_letters(&stapel_records::DeadLetterQuery {
+            tenant: None,
+            include_redriven: false,
+            limit: 10,
+        })
+        .await
+        .unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(letters[0].reason.code, "job.unsupported_version");
     assert_eq!(
@@ -1645,18 +1653,6 @@ async fn metrics_show_the_local_pool_and_the_autoscaler() {
 }
 
 /// The value of cookie `name` among a response's `Set-Cookie` headers.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .filter_map(|value| value.split(';').next())
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
-}
-
 /// A web session lives in the records: another dispatcher (here: the same data directory after
 /// a restart, as in a rolling deploy) knows it, and logging out ends it everywhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1667,20 +1663,7 @@ async fn web_sessions_survive_a_dispatcher_restart_and_end_on_logout() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let form = browser.get(format!("{url}/")).send().await.unwrap();
-    let login_csrf = set_cookie(&form, "stapel_login_csrf").expect("login form sets its token");
-    let login = browser
-        .post(format!("{url}/login"))
-        .header("cookie", format!("stapel_login_csrf={login_csrf}"))
-        .form(&[
-            ("api_key", support::local_key(dir.path())),
-            ("csrf", login_csrf.clone()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status().as_u16(), 303, "{login:?}");
-    let session = set_cookie(&login, "stapel_session").expect("a session cookie");
+    let session = support::web_login(&browser, &url, dir.path()).await;
     let with_session = |url: String| {
         browser
             .get(url)

@@ -6,6 +6,7 @@
 //! Accepting an upload never waits on processing: a request returns `202` once its files are
 //! stored and their jobs queued.
 
+pub mod dead_letter_cmd;
 pub mod http;
 pub mod pool;
 pub mod process_cmd;

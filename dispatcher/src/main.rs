@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use stapel_dispatcher::dead_letter_cmd::{self, DeadLetterCommand};
 use stapel_dispatcher::http::auth::{create_api_key, AuthState};
 use stapel_dispatcher::http::{router, AppState, UploadLimits};
 use stapel_dispatcher::pool::{PoolConfig, WorkerPool};
@@ -55,6 +56,9 @@ enum Command {
     /// Create or revoke API keys (keys authenticate a tenant: an accounting firm).
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
+    /// List the jobs workers gave up on, or send them back to work.
+    #[command(name = "dead-letter", subcommand)]
+    DeadLetter(DeadLetterCommand),
     /// Create the S3 bucket, the SQS queue and its dead-letter queue named by --store and
     /// --queue, for local use against an S3/SQS-compatible endpoint (e.g. moto, LocalStack).
     Setup(BackendArgs),
@@ -269,6 +273,9 @@ fn main() -> ExitCode {
             Command::Process(args) => process(args).await,
             Command::Setup(args) => setup(args).await.map(|()| ExitCode::SUCCESS),
             Command::ApiKey(command) => api_key(command).await.map(|()| ExitCode::SUCCESS),
+            Command::DeadLetter(command) => dead_letter_cmd::run(command)
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Upload(args) => upload(args).await,
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await

@@ -343,3 +343,36 @@ pub fn scanned_pdf(png: &[u8], text: Option<&str>) -> Vec<u8> {
 pub fn scanned_pdf_pages(png: &[u8], text: Option<&str>, pages: usize) -> Vec<u8> {
     stapel_ocr::scanned_pdf(png, text, pages).unwrap()
 }
+
+/// The value of a cookie a response sets, if it sets it.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Log in to the web page with the local tenant's key, as a browser would (login form's CSRF
+/// double-submit cookie included); returns the session cookie's value. `browser` must not
+/// follow redirects.
+pub async fn web_login(browser: &reqwest::Client, url: &str, data_dir: &Path) -> String {
+    let form = browser.get(format!("{url}/")).send().await.unwrap();
+    let login_csrf = set_cookie(&form, "stapel_login_csrf").expect("login form sets its token");
+    let login = browser
+        .post(format!("{url}/login"))
+        .header("cookie", format!("stapel_login_csrf={login_csrf}"))
+        .form(&[
+            ("api_key", local_key(data_dir)),
+            ("csrf", login_csrf.clone()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303, "{login:?}");
+    set_cookie(&login, "stapel_session").expect("a session cookie")
+}

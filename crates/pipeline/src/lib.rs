@@ -21,6 +21,7 @@ pub mod job_metrics;
 pub mod lanes;
 pub mod ocr;
 pub mod process;
+pub mod redrive;
 pub mod review;
 pub mod view;
 pub mod worker;

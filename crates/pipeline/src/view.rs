@@ -7,7 +7,7 @@ use serde::Serialize;
 use stapel_domain::{
     BatchId, BookingProposal, DocumentId, DocumentStatus, ErrorInfo, ExtractedInvoice,
 };
-use stapel_records::{BatchSummary, DocumentRecord, RecordsError};
+use stapel_records::{BatchSummary, DeadLetter, DocumentRecord, RecordsError};
 use std::collections::BTreeMap;
 
 /// Why a view could not be built.
@@ -129,6 +129,37 @@ fn view_of(
         proposal,
         review_status: record.review_status.map(|status| status.as_str()),
         error: record.error,
+    }
+}
+
+/// A job workers gave up on, as the API and `dispatcher dead-letter list` show it. The message
+/// body stays out: it is an internal format, and the document id says what the job was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetterView {
+    /// The queue message id.
+    pub message_id: String,
+    /// The document, when the message could be read.
+    pub document_id: Option<DocumentId>,
+    /// Why it was given up.
+    pub reason: ErrorInfo,
+    /// Deliveries it had.
+    pub receive_count: u32,
+    /// When it was given up.
+    pub dead_lettered_at: DateTime<Utc>,
+    /// When `dispatcher dead-letter redrive` sent it back to work; `null` while it waits.
+    pub redriven_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeadLetter> for DeadLetterView {
+    fn from(letter: DeadLetter) -> Self {
+        Self {
+            message_id: letter.message_id,
+            document_id: letter.document_id,
+            reason: letter.reason,
+            receive_count: letter.receive_count,
+            dead_lettered_at: letter.dead_lettered_at,
+            redriven_at: letter.redriven_at,
+        }
     }
 }
 

@@ -258,6 +258,7 @@ async fn record_dead_letter(
         reason: reason.clone(),
         receive_count: message.receive_count,
         dead_lettered_at: chrono::Utc::now(),
+        redriven_at: None,
     };
     if let Err(error) = backends.records.record_dead_letter(&dead_letter).await {
         tracing::error!(%error, stage = "records", "could not record the dead letter");

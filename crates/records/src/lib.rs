@@ -352,6 +352,21 @@ pub struct DeadLetter {
     pub receive_count: u32,
     /// When.
     pub dead_lettered_at: DateTime<Utc>,
+    /// When a redrive sent it back to its job queue; `None` while it waits in the dead-letter
+    /// queue.
+    pub redriven_at: Option<DateTime<Utc>>,
+}
+
+/// Which dead letters to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadLetterQuery<'a> {
+    /// Only the letters of this tenant's documents. A letter whose message could not be read
+    /// belongs to no document and is listed only when no tenant is given (operators).
+    pub tenant: Option<&'a str>,
+    /// Also the letters already redriven.
+    pub include_redriven: bool,
+    /// At most this many, newest first.
+    pub limit: u32,
 }
 
 /// An API key as stored (the key itself never is, only its hash).
@@ -553,8 +568,28 @@ pub trait Records: Send + Sync + 'static {
     /// Keep a job a worker gave up on (idempotent per message id).
     async fn record_dead_letter(&self, dead_letter: &DeadLetter) -> Result<(), RecordsError>;
 
-    /// The most recent dead letters, newest first.
-    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, RecordsError>;
+    /// The most recent dead letters the query selects, newest first.
+    async fn dead_letters(
+        &self,
+        query: &DeadLetterQuery<'_>,
+    ) -> Result<Vec<DeadLetter>, RecordsError>;
+
+    /// Note that a dead letter's job was sent back to its queue. False when no letter has that
+    /// message id (the worker that gave up crashed before recording it) or it was already marked.
+    async fn mark_redriven(
+        &self,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RecordsError>;
+
+    /// A tenant's documents in a status, most recently changed first, optionally of one batch.
+    async fn documents_in_status(
+        &self,
+        tenant: &str,
+        status: DocumentStatus,
+        batch: Option<BatchId>,
+        limit: u32,
+    ) -> Result<Vec<DocumentId>, RecordsError>;
 }
 
 /// JSON of a domain value for a JSON column.

@@ -2,10 +2,10 @@
 
 use crate::{
     error_info, foreign_key_error, from_json, gross_from_column, parse, to_json, Administration,
-    AdministrationSettings, ApiKey, BatchSummary, DeadLetter, DocumentRecord, DoneOutcome,
-    InvoiceTwin, NewDocument, NewReview, ProposalAction, ProposalVersion, Records, RecordsError,
-    ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, SupplierUpdate, Transition,
-    WebSession, MACHINE_AUTHOR,
+    AdministrationSettings, ApiKey, BatchSummary, DeadLetter, DeadLetterQuery, DocumentRecord,
+    DoneOutcome, InvoiceTwin, NewDocument, NewReview, ProposalAction, ProposalVersion, Records,
+    RecordsError, ResultColumns, ReviewOutcome, ReviewStatus, SupplierMemory, SupplierUpdate,
+    Transition, WebSession, MACHINE_AUTHOR,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -778,11 +778,18 @@ impl Records for SqliteRecords {
         Ok(())
     }
 
-    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, RecordsError> {
+    async fn dead_letters(
+        &self,
+        query: &DeadLetterQuery<'_>,
+    ) -> Result<Vec<DeadLetter>, RecordsError> {
         let rows = sqlx::query(
-            "SELECT * FROM dead_letters ORDER BY dead_lettered_at DESC, message_id LIMIT ?1",
+            "SELECT dl.* FROM dead_letters dl LEFT JOIN documents d ON d.id = dl.document_id
+              WHERE (?1 IS NULL OR d.tenant_id = ?1) AND (?2 OR dl.redriven_at IS NULL)
+              ORDER BY dl.dead_lettered_at DESC, dl.message_id LIMIT ?3",
         )
-        .bind(i64::from(limit))
+        .bind(query.tenant)
+        .bind(query.include_redriven)
+        .bind(i64::from(query.limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -800,8 +807,46 @@ impl Records for SqliteRecords {
                     ),
                     receive_count: row.get::<i64, _>("receive_count") as u32,
                     dead_lettered_at: row.get("dead_lettered_at"),
+                    redriven_at: row.get("redriven_at"),
                 })
             })
             .collect()
+    }
+
+    async fn mark_redriven(
+        &self,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RecordsError> {
+        let result = sqlx::query(
+            "UPDATE dead_letters SET redriven_at = ?1
+              WHERE message_id = ?2 AND redriven_at IS NULL",
+        )
+        .bind(at)
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn documents_in_status(
+        &self,
+        tenant: &str,
+        status: DocumentStatus,
+        batch: Option<BatchId>,
+        limit: u32,
+    ) -> Result<Vec<DocumentId>, RecordsError> {
+        self.ids(
+            sqlx::query_scalar(
+                "SELECT id FROM documents
+                  WHERE tenant_id = ?1 AND status = ?2 AND (?3 IS NULL OR batch_id = ?3)
+                  ORDER BY updated_at DESC, id LIMIT ?4",
+            )
+            .bind(tenant.to_owned())
+            .bind(status.as_str())
+            .bind(batch.map(|id| id.to_string()))
+            .bind(i64::from(limit)),
+        )
+        .await
     }
 }

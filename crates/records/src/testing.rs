@@ -4,9 +4,9 @@
 //! async factory of fresh, empty [`RecordsFixture`]s; every check runs as its own test.
 
 use crate::{
-    AdministrationSettings, DeadLetter, DoneOutcome, InvoiceTwin, NewDocument, NewReview,
-    ProposalAction, Records, RecordsError, ReviewOutcome, ReviewStatus, SupplierUpdate, Transition,
-    WebSession,
+    AdministrationSettings, DeadLetter, DeadLetterQuery, DoneOutcome, InvoiceTwin, NewDocument,
+    NewReview, ProposalAction, Records, RecordsError, ReviewOutcome, ReviewStatus, SupplierUpdate,
+    Transition, WebSession,
 };
 use chrono::{NaiveDate, Utc};
 use stapel_domain::{
@@ -51,6 +51,8 @@ macro_rules! records_conformance {
                 unfinished_documents_cannot_be_reviewed,
                 supplier_memory_upserts_and_counts,
                 dead_letters_are_kept_once,
+                dead_letters_by_tenant_and_redrive,
+                documents_listed_by_status,
                 unknown_references_are_refused,
             );
         }
@@ -911,20 +913,33 @@ pub mod cases {
         );
     }
 
-    /// Dead letters are kept once per message, newest first.
-    pub async fn dead_letters_are_kept_once(records: &dyn Records) {
-        let letter = |id: &str, seconds: i64| DeadLetter {
+    fn dead_letter(id: &str, document_id: Option<DocumentId>, seconds: i64) -> DeadLetter {
+        DeadLetter {
             message_id: id.into(),
-            document_id: Some(DocumentId::new()),
+            document_id,
             body: format!("{{\"v\":9,\"id\":\"{id}\"}}"),
             reason: ErrorInfo::new("job.unsupported_version", "version 9"),
             receive_count: 5,
             dead_lettered_at: chrono::DateTime::from_timestamp(1_790_000_000 + seconds, 0).unwrap(),
-        };
+            redriven_at: None,
+        }
+    }
+
+    fn all_letters(limit: u32) -> DeadLetterQuery<'static> {
+        DeadLetterQuery {
+            tenant: None,
+            include_redriven: true,
+            limit,
+        }
+    }
+
+    /// Dead letters are kept once per message, newest first.
+    pub async fn dead_letters_are_kept_once(records: &dyn Records) {
+        let letter = |id: &str, seconds: i64| dead_letter(id, Some(DocumentId::new()), seconds);
         records.record_dead_letter(&letter("m1", 0)).await.unwrap();
         records.record_dead_letter(&letter("m2", 10)).await.unwrap();
         records.record_dead_letter(&letter("m1", 20)).await.unwrap();
-        let kept = records.dead_letters(10).await.unwrap();
+        let kept = records.dead_letters(&all_letters(10)).await.unwrap();
         assert_eq!(
             kept.iter()
                 .map(|d| d.message_id.as_str())
@@ -933,7 +948,139 @@ pub mod cases {
         );
         assert_eq!(kept[1].reason.code, "job.unsupported_version");
         assert_eq!(kept[1].receive_count, 5);
-        assert_eq!(records.dead_letters(1).await.unwrap().len(), 1);
+        assert_eq!(kept[1].redriven_at, None);
+        assert_eq!(
+            records.dead_letters(&all_letters(1)).await.unwrap().len(),
+            1
+        );
+    }
+
+    /// A tenant sees the dead letters of its own documents only; a redrive marks a letter once,
+    /// and outstanding lists leave it out afterwards.
+    pub async fn dead_letters_by_tenant_and_redrive(records: &dyn Records) {
+        let (administration, batch) = setup(records).await;
+        let ours = add_document(records, administration, batch, "s1").await;
+        records.ensure_tenant("firm-b", "Firm B").await.unwrap();
+        let theirs_admin = records
+            .ensure_administration("firm-b", "Client")
+            .await
+            .unwrap();
+        let theirs_batch = BatchId::new();
+        records
+            .ensure_batch(theirs_batch, "firm-b", theirs_admin.id)
+            .await
+            .unwrap();
+        let theirs = NewDocument {
+            id: DocumentId::new(),
+            batch_id: theirs_batch,
+            tenant: "firm-b".into(),
+            administration_id: theirs_admin.id,
+            filename: "b.pdf".into(),
+            object_key: "documents/b/original".into(),
+            content_sha256: "s2".into(),
+            size_bytes: 1,
+        };
+        records.insert_document(&theirs).await.unwrap();
+        for letter in [
+            dead_letter("ours", Some(ours.id), 0),
+            dead_letter("theirs", Some(theirs.id), 10),
+            dead_letter("unreadable", None, 20),
+        ] {
+            records.record_dead_letter(&letter).await.unwrap();
+        }
+        let ids = |letters: Vec<DeadLetter>| {
+            letters
+                .into_iter()
+                .map(|l| l.message_id)
+                .collect::<Vec<_>>()
+        };
+        let of_tenant = |tenant, include_redriven| DeadLetterQuery {
+            tenant: Some(tenant),
+            include_redriven,
+            limit: 10,
+        };
+        assert_eq!(
+            ids(records
+                .dead_letters(&of_tenant(TENANT, false))
+                .await
+                .unwrap()),
+            ["ours"]
+        );
+        assert_eq!(
+            ids(records.dead_letters(&all_letters(10)).await.unwrap()),
+            ["unreadable", "theirs", "ours"]
+        );
+
+        let at = chrono::DateTime::from_timestamp(1_790_000_100, 0).unwrap();
+        assert!(records.mark_redriven("ours", at).await.unwrap());
+        assert!(
+            !records.mark_redriven("ours", at).await.unwrap(),
+            "marked once"
+        );
+        assert!(!records.mark_redriven("no-such-message", at).await.unwrap());
+        assert!(records
+            .dead_letters(&of_tenant(TENANT, false))
+            .await
+            .unwrap()
+            .is_empty());
+        let history = records
+            .dead_letters(&of_tenant(TENANT, true))
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].redriven_at, Some(at));
+    }
+
+    /// A tenant's documents by status, most recently changed first, optionally per batch.
+    pub async fn documents_listed_by_status(records: &dyn Records) {
+        let (administration, batch) = setup(records).await;
+        let other_batch = BatchId::new();
+        records
+            .ensure_batch(other_batch, TENANT, administration)
+            .await
+            .unwrap();
+        let first = add_document(records, administration, batch, "s1").await;
+        let second = add_document(records, administration, other_batch, "s2").await;
+        let queued = add_document(records, administration, batch, "s3").await;
+        let error = ErrorInfo::new("pdf.corrupt", "bad xref");
+        for document in [&first, &second] {
+            records.start_attempt(document.id).await.unwrap();
+            records
+                .finish_failed(document.id, &error, false)
+                .await
+                .unwrap();
+            // Distinct update times, so the order is defined.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let failed = records
+            .documents_in_status(TENANT, DocumentStatus::Failed, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(failed, [second.id, first.id]);
+        let failed_in_batch = records
+            .documents_in_status(TENANT, DocumentStatus::Failed, Some(batch), 10)
+            .await
+            .unwrap();
+        assert_eq!(failed_in_batch, [first.id]);
+        assert_eq!(
+            records
+                .documents_in_status(TENANT, DocumentStatus::Queued, None, 10)
+                .await
+                .unwrap(),
+            [queued.id]
+        );
+        assert_eq!(
+            records
+                .documents_in_status(TENANT, DocumentStatus::Failed, None, 1)
+                .await
+                .unwrap(),
+            [second.id]
+        );
+        assert!(records
+            .documents_in_status("firm-b", DocumentStatus::Failed, None, 10)
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     /// Writes that name a missing tenant, administration or batch fail clearly.

@@ -1,13 +1,15 @@
-//! Lists for the web page's live views: every document of a batch in one answer (so a page of
-//! a hundred files polls once, not a hundred times) and the review queue.
+//! Lists: every document of a batch in one answer (so the web page's live view of a hundred
+//! files polls once, not a hundred times), the review queue, documents by status (the failed
+//! ones with their reasons) and the dead letters.
 
 use super::auth::Caller;
 use super::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use stapel_domain::{BatchId, DocumentId};
-use stapel_pipeline::view::{batch_view, document_view, BatchView, DocumentView};
+use stapel_domain::{BatchId, DocumentId, DocumentStatus};
+use stapel_pipeline::view::{batch_view, document_view, BatchView, DeadLetterView, DocumentView};
+use stapel_records::DeadLetterQuery;
 
 /// Answer of `GET /v1/batches/{id}/documents`: the batch and its documents' views.
 #[derive(Debug, Serialize)]
@@ -81,4 +83,106 @@ pub async fn pending_reviews(
         .review_queue(caller.target.administration, limit)
         .await
         .map_err(|error| ApiError::internal(&error))
+}
+
+/// Query of `GET /v1/documents`.
+#[derive(Debug, Deserialize)]
+pub struct DocumentsQuery {
+    /// `queued`, `processing`, `done` or `failed` (required: a tenant's whole history is not
+    /// one answer).
+    status: Option<String>,
+    /// Only this batch's documents.
+    batch: Option<String>,
+    /// At most this many (default 50, at most 500).
+    limit: Option<u32>,
+}
+
+/// Answer of `GET /v1/documents`.
+#[derive(Debug, Serialize)]
+pub struct DocumentList {
+    /// Each document as `GET /v1/documents/{id}`, most recently changed first.
+    documents: Vec<DocumentView>,
+}
+
+/// `GET /v1/documents?status=failed[&batch=ID][&limit=N]`: the caller's documents in a status,
+/// with their errors (why each failed), most recently changed first.
+pub async fn documents_in_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<DocumentsQuery>,
+) -> Result<Json<DocumentList>, ApiError> {
+    let status = query.status.as_deref().unwrap_or_default();
+    let status: DocumentStatus = status.parse().map_err(|_| {
+        ApiError::bad_request(
+            "request.invalid_status",
+            format!("status must be queued, processing, done or failed, not {status:?}"),
+        )
+    })?;
+    let batch = match &query.batch {
+        Some(batch) => {
+            let id: BatchId = batch.parse().map_err(|_| {
+                ApiError::bad_request("request.invalid_id", format!("{batch:?} is not a batch id"))
+            })?;
+            caller.check_batch(&state.backends, id).await?;
+            Some(id)
+        }
+        None => None,
+    };
+    let ids = state
+        .backends
+        .records
+        .documents_in_status(
+            &caller.target.tenant,
+            status,
+            batch,
+            query.limit.unwrap_or(50).min(500),
+        )
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    let mut documents = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(view) = document_view(&state.backends, id).await? {
+            documents.push(view);
+        }
+    }
+    Ok(Json(DocumentList { documents }))
+}
+
+/// Query of `GET /v1/dead-letters`.
+#[derive(Debug, Deserialize)]
+pub struct DeadLettersQuery {
+    /// Also the letters already redriven (default: only those still waiting).
+    #[serde(default)]
+    all: bool,
+    /// At most this many (default 50, at most 500).
+    limit: Option<u32>,
+}
+
+/// Answer of `GET /v1/dead-letters`.
+#[derive(Debug, Serialize)]
+pub struct DeadLetters {
+    /// The caller's documents' jobs that workers gave up on, newest first.
+    dead_letters: Vec<DeadLetterView>,
+}
+
+/// `GET /v1/dead-letters[?all=true][&limit=N]`: the caller's jobs that were dead-lettered, with
+/// the reason; an operator replays them with `dispatcher dead-letter redrive`.
+pub async fn dead_letters(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<DeadLettersQuery>,
+) -> Result<Json<DeadLetters>, ApiError> {
+    let letters = state
+        .backends
+        .records
+        .dead_letters(&DeadLetterQuery {
+            tenant: Some(&caller.target.tenant),
+            include_redriven: query.all,
+            limit: query.limit.unwrap_or(50).min(500),
+        })
+        .await
+        .map_err(|error| ApiError::internal(&error))?;
+    Ok(Json(DeadLetters {
+        dead_letters: letters.into_iter().map(DeadLetterView::from).collect(),
+    }))
 }

@@ -52,8 +52,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route(
             "/v1/documents",
-            post(documents::upload).layer(DefaultBodyLimit::max(body_limit)),
+            post(documents::upload)
+                .layer(DefaultBodyLimit::max(body_limit))
+                .get(listing::documents_in_status),
         )
+        .route("/v1/dead-letters", get(listing::dead_letters))
         .route("/v1/documents/{id}", get(documents::get_document))
         .route(
             "/v1/documents/{id}/review",

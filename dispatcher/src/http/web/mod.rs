@@ -1,4 +1,5 @@
-//! The web page: login with an API key, upload a batch and watch it, review proposals, export.
+//! The web page: login with an API key, upload a batch and watch it, review proposals, export,
+//! see what failed and why.
 //!
 //! Pages are rendered on the server ([`templates`]); a small script (`app.js`) uploads files,
 //! polls the batch's status and sends reviews. The script only calls the public JSON API, with
@@ -22,8 +23,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
-use stapel_domain::{BatchId, DocumentId};
-use stapel_pipeline::view::{batch_view, document_view};
+use stapel_domain::{BatchId, DocumentId, DocumentStatus};
+use stapel_pipeline::view::{batch_view, document_view, DeadLetterView};
+use stapel_records::DeadLetterQuery;
 
 /// Cookie holding the login form's CSRF token until the login succeeds.
 const LOGIN_CSRF_COOKIE: &str = "stapel_login_csrf";
@@ -37,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/batches/{id}", get(batch_page))
         .route("/documents/{id}", get(review_page))
         .route("/review", get(next_review))
+        .route("/failed", get(failed_page))
         .route("/static/app.js", get(script))
         .route("/static/app.css", get(stylesheet))
 }
@@ -193,6 +196,46 @@ async fn review_page(
     let queue = pending_reviews(&state, &caller, 500).await?;
     let next = queue.into_iter().find(|other| *other != id);
     Ok(templates::review_page(caller.tenant(), &csrf, &view, next).into_response())
+}
+
+/// How many failed documents the page lists.
+const FAILED_PAGE_LIMIT: u32 = 200;
+
+/// `GET /failed`: the firm's failed documents with their reasons, dead-lettered ones marked.
+async fn failed_page(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+) -> Result<Response, ApiError> {
+    let Some((caller, csrf)) = session_of(caller) else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let records = &state.backends.records;
+    let internal = |error: stapel_records::RecordsError| ApiError::internal(&error);
+    let ids = records
+        .documents_in_status(
+            &caller.target.tenant,
+            DocumentStatus::Failed,
+            None,
+            FAILED_PAGE_LIMIT,
+        )
+        .await
+        .map_err(internal)?;
+    let mut failed = Vec::with_capacity(ids.len());
+    for id in ids {
+        failed.extend(document_view(&state.backends, id).await?);
+    }
+    let dead_letters: Vec<DeadLetterView> = records
+        .dead_letters(&DeadLetterQuery {
+            tenant: Some(&caller.target.tenant),
+            include_redriven: false,
+            limit: FAILED_PAGE_LIMIT,
+        })
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(DeadLetterView::from)
+        .collect();
+    Ok(templates::failed_page(caller.tenant(), &csrf, &failed, &dead_letters).into_response())
 }
 
 /// `GET /review`: the first document waiting for review, or the upload page when none is.

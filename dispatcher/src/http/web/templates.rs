@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 use stapel_domain::DocumentId;
-use stapel_pipeline::view::{BatchView, DocumentView};
+use stapel_pipeline::view::{BatchView, DeadLetterView, DocumentView};
 
 /// Fields read with less confidence than this are highlighted for review.
 const LOW_CONFIDENCE: f64 = 0.8;
@@ -50,6 +50,7 @@ fn layout(title: &str, session: Option<(&str, &str)>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             a href="/" { "Upload" }
                             a href="/review" { "Review queue" }
+                            a href="/failed" { "Failed" }
                         }
                         form.logout method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(csrf);
@@ -217,6 +218,57 @@ pub fn batch_page(
             }
         },
     )
+}
+
+/// The firm's failed documents with their reasons, and the jobs kept in the dead-letter queue.
+pub fn failed_page(
+    tenant: &str,
+    csrf: &str,
+    failed: &[DocumentView],
+    dead_letters: &[DeadLetterView],
+) -> Markup {
+    let dead: std::collections::HashSet<DocumentId> = dead_letters
+        .iter()
+        .filter_map(|letter| letter.document_id)
+        .collect();
+    layout(
+        "Failed documents",
+        Some((tenant, csrf)),
+        html! {
+            h1 { "Failed documents" }
+            @if failed.is_empty() {
+                p #failed-none { "No document has failed." }
+            } @else {
+                p { "Most recent first. A file that cannot be read (corrupt, encrypted, not an invoice) fails for good: upload a better copy. A job marked " em { "dead-lettered" } " failed on every attempt for a reason outside the file; it is kept, and your administrator can send it back to work once the cause is fixed." }
+                table #failed {
+                    thead { tr { th { "File" } th { "Batch" } th { "Error" } th { "Attempts" } th { "Failed at" } } }
+                    tbody {
+                        @for document in failed {
+                            tr data-document=(document.id.to_string()) {
+                                td { (document.filename) }
+                                td { a href={ "/batches/" (document.batch.to_string()) } { code { (short_id(&document.batch.to_string())) } } }
+                                td {
+                                    @if let Some(error) = &document.error {
+                                        code.error-code { (error.code) } " " (error.message)
+                                    }
+                                    @if dead.contains(&document.id) {
+                                        " " strong.dead-lettered { "dead-lettered" }
+                                    }
+                                }
+                                td { (document.attempts.to_string()) }
+                                td { (document.finished_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The first block of an id, enough to tell batches apart on a page.
+fn short_id(id: &str) -> &str {
+    id.split('-').next().unwrap_or(id)
 }
 
 /// Why a field needs a look, if it does.
