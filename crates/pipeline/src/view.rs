@@ -110,6 +110,18 @@ pub async fn document_view(
     Ok(Some(view_of(record, invoice, proposal)))
 }
 
+/// The views of several documents, in the given order; ids without a record are left out.
+pub async fn document_views(
+    backends: &Backends,
+    ids: impl IntoIterator<Item = DocumentId>,
+) -> Result<Vec<DocumentView>, ViewError> {
+    let mut views = Vec::new();
+    for id in ids {
+        views.extend(document_view(backends, id).await?);
+    }
+    Ok(views)
+}
+
 fn view_of(
     record: DocumentRecord,
     invoice: Option<ExtractedInvoice>,

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use stapel_domain::{BatchId, DocumentId, DocumentStatus};
-use stapel_pipeline::view::{batch_view, document_view, BatchView, DeadLetterView, DocumentView};
+use stapel_pipeline::view::{batch_view, document_views, BatchView, DeadLetterView, DocumentView};
 use stapel_records::DeadLetterQuery;
 
 /// Answer of `GET /v1/batches/{id}/documents`: the batch and its documents' views.
@@ -34,12 +34,7 @@ pub async fn batch_documents(
     let batch = batch_view(&state.backends, id)
         .await?
         .ok_or_else(|| ApiError::not_found("batch.not_found", format!("no batch {id}")))?;
-    let mut document_views = Vec::with_capacity(batch.documents.len());
-    for document in &batch.documents {
-        if let Some(view) = document_view(&state.backends, *document).await? {
-            document_views.push(view);
-        }
-    }
+    let document_views = document_views(&state.backends, batch.documents.iter().copied()).await?;
     Ok(Json(BatchDocuments {
         batch,
         document_views,
@@ -128,24 +123,33 @@ pub async fn documents_in_status(
         }
         None => None,
     };
+    let documents = caller_documents_in_status(
+        &state,
+        &caller,
+        status,
+        batch,
+        query.limit.unwrap_or(50).min(500),
+    )
+    .await?;
+    Ok(Json(DocumentList { documents }))
+}
+
+/// The caller's documents in a status, most recently changed first (the API and the web page's
+/// failed list).
+pub async fn caller_documents_in_status(
+    state: &AppState,
+    caller: &Caller,
+    status: DocumentStatus,
+    batch: Option<BatchId>,
+    limit: u32,
+) -> Result<Vec<DocumentView>, ApiError> {
     let ids = state
         .backends
         .records
-        .documents_in_status(
-            &caller.target.tenant,
-            status,
-            batch,
-            query.limit.unwrap_or(50).min(500),
-        )
+        .documents_in_status(&caller.target.tenant, status, batch, limit)
         .await
         .map_err(|error| ApiError::internal(&error))?;
-    let mut documents = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(view) = document_view(&state.backends, id).await? {
-            documents.push(view);
-        }
-    }
-    Ok(Json(DocumentList { documents }))
+    Ok(document_views(&state.backends, ids).await?)
 }
 
 /// Query of `GET /v1/dead-letters`.
@@ -172,17 +176,32 @@ pub async fn dead_letters(
     caller: Caller,
     Query(query): Query<DeadLettersQuery>,
 ) -> Result<Json<DeadLetters>, ApiError> {
+    let dead_letters = caller_dead_letters(
+        &state,
+        &caller,
+        query.all,
+        query.limit.unwrap_or(50).min(500),
+    )
+    .await?;
+    Ok(Json(DeadLetters { dead_letters }))
+}
+
+/// The caller's dead letters, newest first (the API and the web page's failed list).
+pub async fn caller_dead_letters(
+    state: &AppState,
+    caller: &Caller,
+    include_redriven: bool,
+    limit: u32,
+) -> Result<Vec<DeadLetterView>, ApiError> {
     let letters = state
         .backends
         .records
         .dead_letters(&DeadLetterQuery {
             tenant: Some(&caller.target.tenant),
-            include_redriven: query.all,
-            limit: query.limit.unwrap_or(50).min(500),
+            include_redriven,
+            limit,
         })
         .await
         .map_err(|error| ApiError::internal(&error))?;
-    Ok(Json(DeadLetters {
-        dead_letters: letters.into_iter().map(DeadLetterView::from).collect(),
-    }))
+    Ok(letters.into_iter().map(DeadLetterView::from).collect())
 }

@@ -14,7 +14,7 @@
 mod templates;
 
 use super::auth::{tokens_equal, Caller, SESSION_COOKIE};
-use super::listing::pending_reviews;
+use super::listing::{caller_dead_letters, caller_documents_in_status, pending_reviews};
 use super::{auth, ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -24,8 +24,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use stapel_domain::{BatchId, DocumentId, DocumentStatus};
-use stapel_pipeline::view::{batch_view, document_view, DeadLetterView};
-use stapel_records::DeadLetterQuery;
+use stapel_pipeline::view::{batch_view, document_view};
 
 /// Cookie holding the login form's CSRF token until the login succeeds.
 const LOGIN_CSRF_COOKIE: &str = "stapel_login_csrf";
@@ -209,32 +208,15 @@ async fn failed_page(
     let Some((caller, csrf)) = session_of(caller) else {
         return Ok(Redirect::to("/").into_response());
     };
-    let records = &state.backends.records;
-    let internal = |error: stapel_records::RecordsError| ApiError::internal(&error);
-    let ids = records
-        .documents_in_status(
-            &caller.target.tenant,
-            DocumentStatus::Failed,
-            None,
-            FAILED_PAGE_LIMIT,
-        )
-        .await
-        .map_err(internal)?;
-    let mut failed = Vec::with_capacity(ids.len());
-    for id in ids {
-        failed.extend(document_view(&state.backends, id).await?);
-    }
-    let dead_letters: Vec<DeadLetterView> = records
-        .dead_letters(&DeadLetterQuery {
-            tenant: Some(&caller.target.tenant),
-            include_redriven: false,
-            limit: FAILED_PAGE_LIMIT,
-        })
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(DeadLetterView::from)
-        .collect();
+    let failed = caller_documents_in_status(
+        &state,
+        &caller,
+        DocumentStatus::Failed,
+        None,
+        FAILED_PAGE_LIMIT,
+    )
+    .await?;
+    let dead_letters = caller_dead_letters(&state, &caller, false, FAILED_PAGE_LIMIT).await?;
     Ok(templates::failed_page(caller.tenant(), &csrf, &failed, &dead_letters).into_response())
 }
 
