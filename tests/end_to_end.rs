@@ -82,6 +82,17 @@ async fn upload_over_http_becomes_a_balanced_proposal(db: Db) {
     assert_eq!(batch_view["counts"]["done"], 1);
     assert_eq!(batch_view["counts"]["failed"], 1);
     assert_eq!(batch_view["documents"].as_array().unwrap().len(), 2);
+    // The live view's pages: the second document alone, then nothing past the end.
+    let documents = format!("{url}/v1/batches/{batch}/documents");
+    let (_, page) = get(&client, &format!("{documents}?offset=1&limit=1")).await;
+    let views = page["document_views"].as_array().unwrap();
+    assert_eq!(views.len(), 1, "{page}");
+    assert_eq!(views[0]["id"], batch_view["documents"][1]);
+    assert_eq!(page["total"], 2);
+    let (_, page) = get(&client, &format!("{documents}?offset=2&limit=1")).await;
+    assert_eq!(page["document_views"], serde_json::json!([]));
+    let (_, all) = get(&client, &documents).await;
+    assert_eq!(all["document_views"].as_array().unwrap().len(), 2);
     // The records are where the settings put them, and only there.
     assert_eq!(dir.path().join("records.db").exists(), db.url.is_none());
 }

@@ -582,6 +582,13 @@ pub trait Records: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<bool, RecordsError>;
 
+    /// The earliest and latest issue dates of a batch's done documents (the export period a
+    /// batch suggests), without reading each document.
+    async fn batch_issue_dates(
+        &self,
+        batch: BatchId,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, RecordsError>;
+
     /// A tenant's documents in a status, most recently changed first, optionally of one batch.
     async fn documents_in_status(
         &self,

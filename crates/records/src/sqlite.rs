@@ -829,6 +829,19 @@ impl Records for SqliteRecords {
         Ok(result.rows_affected() == 1)
     }
 
+    async fn batch_issue_dates(
+        &self,
+        batch: BatchId,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, RecordsError> {
+        let (first, last) = sqlx::query_as::<_, (Option<NaiveDate>, Option<NaiveDate>)>(
+            "SELECT MIN(issue_date), MAX(issue_date) FROM documents WHERE batch_id = ?1",
+        )
+        .bind(batch.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(first.zip(last))
+    }
+
     async fn documents_in_status(
         &self,
         tenant: &str,

@@ -574,6 +574,16 @@ pub mod cases {
         assert_eq!(history[0].proposal, proposal(true));
         assert!(history[0].proposal.is_balanced());
         assert_eq!(records.extraction(DocumentId::new()).await.unwrap(), None);
+
+        // The batch's export period comes from its done documents' issue dates.
+        let later = add_document(records, administration, batch, "ab").await;
+        let read_later = invoice("2026-130", "NL123456789B01", date(20));
+        finish(records, later.id, &read_later, &proposal(false)).await;
+        add_document(records, administration, batch, "ac").await;
+        assert_eq!(
+            records.batch_issue_dates(batch).await.unwrap(),
+            Some((date(5), date(20)))
+        );
     }
 
     /// Duplicate lookups: same supplier and number (any file), with each one's gross amount,
@@ -1042,6 +1052,7 @@ pub mod cases {
         let first = add_document(records, administration, batch, "s1").await;
         let second = add_document(records, administration, other_batch, "s2").await;
         let queued = add_document(records, administration, batch, "s3").await;
+        assert_eq!(records.batch_issue_dates(batch).await.unwrap(), None);
         let error = ErrorInfo::new("pdf.corrupt", "bad xref");
         for document in [&first, &second] {
             records.start_attempt(document.id).await.unwrap();

@@ -17,15 +17,27 @@ pub struct BatchDocuments {
     /// The batch, as `GET /v1/batches/{id}`.
     #[serde(flatten)]
     batch: BatchView,
-    /// Each document as `GET /v1/documents/{id}`, in upload order.
+    /// Each document (of the page asked for) as `GET /v1/documents/{id}`, in upload order.
     document_views: Vec<DocumentView>,
 }
 
-/// `GET /v1/batches/{id}/documents`.
+/// Query of `GET /v1/batches/{id}/documents`: one page of the batch's documents, so a
+/// 10,000-document batch is not 10,000 views per poll.
+#[derive(Debug, Deserialize)]
+pub struct BatchPage {
+    /// Skip this many documents (upload order).
+    #[serde(default)]
+    offset: usize,
+    /// At most this many views (default: all of them).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/batches/{id}/documents[?offset=N&limit=M]`.
 pub async fn batch_documents(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(page): Query<BatchPage>,
 ) -> Result<Json<BatchDocuments>, ApiError> {
     let id: BatchId = id.parse().map_err(|_| {
         ApiError::bad_request("request.invalid_id", format!("{id:?} is not a batch id"))
@@ -34,7 +46,13 @@ pub async fn batch_documents(
     let batch = batch_view(&state.backends, id)
         .await?
         .ok_or_else(|| ApiError::not_found("batch.not_found", format!("no batch {id}")))?;
-    let document_views = document_views(&state.backends, batch.documents.iter().copied()).await?;
+    let page = batch
+        .documents
+        .iter()
+        .copied()
+        .skip(page.offset)
+        .take(page.limit.unwrap_or(usize::MAX));
+    let document_views = document_views(&state.backends, page).await?;
     Ok(Json(BatchDocuments {
         batch,
         document_views,

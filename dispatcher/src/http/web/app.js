@@ -27,10 +27,27 @@ async function apiError(response) {
   }
 }
 
-// The live view of a batch: counts, progress bar and one row per file, polled every second
-// until every document is done or failed.
+// Rows per page of the live view: a 10,000-invoice batch is polled a page at a time.
+const PAGE_SIZE = 100;
+
+// The live view of a batch: counts, progress bar and one row per file of the page shown,
+// polled every second (every three for a large batch) until every document is done or failed.
 function watchBatch(section, batchId) {
   const tbody = section.querySelector("#documents tbody");
+  const pager = section.querySelector("#pager");
+  const pageText = section.querySelector("#page-text");
+  let offset = 0;
+  let total = 0;
+  let timer = null;
+  section.querySelector("#page-prev").onclick = () => turn(-PAGE_SIZE);
+  section.querySelector("#page-next").onclick = () => turn(PAGE_SIZE);
+  function turn(by) {
+    const next = offset + by;
+    if (next < 0 || next >= total) return;
+    offset = next;
+    clearTimeout(timer);
+    poll();
+  }
   const progress = section.querySelector("#processing-progress");
   const progressText = section.querySelector("#progress-text");
   const links = section.querySelector("#batch-links");
@@ -45,23 +62,29 @@ function watchBatch(section, batchId) {
   }
 
   async function poll() {
+    // A later upload on the same page watches its own batch; this loop then stops.
+    if (section.dataset.batch !== batchId) return;
     let data;
     try {
-      const response = await fetch(`/v1/batches/${batchId}/documents`, { credentials: "same-origin" });
+      const response = await fetch(
+        `/v1/batches/${batchId}/documents?offset=${offset}&limit=${PAGE_SIZE}`,
+        { credentials: "same-origin" },
+      );
       if (!response.ok) {
         progressText.textContent = await apiError(response);
         return;
       }
       data = await response.json();
+      if (section.dataset.batch !== batchId) return;
     } catch (error) {
       progressText.textContent = `Connection lost, retrying: ${error}`;
-      setTimeout(poll, 3000);
+      timer = setTimeout(poll, 3000);
       return;
     }
     render(data);
     const finished = data.counts.done + data.counts.failed;
     if (finished < data.total) {
-      setTimeout(poll, 1000);
+      timer = setTimeout(poll, data.total > 500 ? 3000 : 1000);
     } else {
       section.dataset.finished = "true";
     }
@@ -75,6 +98,9 @@ function watchBatch(section, batchId) {
     progress.max = Math.max(data.total, 1);
     progress.value = finished;
     progressText.textContent = `${finished} of ${data.total} finished`;
+    total = data.total;
+    pager.hidden = total <= PAGE_SIZE;
+    pageText.textContent = `${offset + 1}–${Math.min(offset + PAGE_SIZE, total)} of ${total}`;
     const rows = data.document_views.map((doc) => {
       const row = document.createElement("tr");
       row.dataset.document = doc.id;

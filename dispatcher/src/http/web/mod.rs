@@ -164,15 +164,14 @@ async fn batch_page(
         .await?
         .ok_or_else(|| ApiError::not_found("batch.not_found", format!("no batch {id}")))?;
     // The export period defaults to the batch's invoice dates.
-    let mut dates = Vec::new();
-    for document in &batch.documents {
-        if let Some(view) = document_view(&state.backends, *document).await? {
-            dates.extend(view.invoice.and_then(|invoice| invoice.issue_date));
-        }
-    }
     let today = chrono::Utc::now().date_naive();
-    let from = dates.iter().min().copied().unwrap_or(today);
-    let to = dates.iter().max().copied().unwrap_or(today);
+    let (from, to) = state
+        .backends
+        .records
+        .batch_issue_dates(id)
+        .await
+        .map_err(|error| ApiError::internal(&error))?
+        .unwrap_or((today, today));
     Ok(templates::batch_page(caller.tenant(), &csrf, &batch, from, to).into_response())
 }
 

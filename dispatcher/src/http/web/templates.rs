@@ -144,6 +144,11 @@ fn live_batch_body() -> Markup {
             div { dt { "Failed" } dd #count-failed { "0" } }
         }
         p #batch-links {}
+        nav #pager aria-label="Pages of the batch" hidden {
+            button #page-prev type="button" { "Previous" }
+            span #page-text aria-live="polite" {}
+            button #page-next type="button" { "Next" }
+        }
         div.table-wrap {
             table #documents {
                 caption.visually-hidden { "Documents of the batch" }
