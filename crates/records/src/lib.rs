@@ -162,6 +162,9 @@ pub struct DocumentRecord {
     pub started_at: Option<DateTime<Utc>>,
     /// Finished (done or failed) at.
     pub finished_at: Option<DateTime<Utc>>,
+    /// When the dispatcher sent its job; `None` while the job may not have been sent yet (see
+    /// [`Records::unqueued_documents`]).
+    pub enqueued_at: Option<DateTime<Utc>>,
 }
 
 /// Counts per status and the documents of one batch.
@@ -485,8 +488,21 @@ pub trait Records: Send + Sync + 'static {
         administration: AdministrationId,
     ) -> Result<BatchId, RecordsError>;
 
-    /// Record an accepted upload with status `queued`.
+    /// Record an accepted upload with status `queued`, its job not yet sent (no `enqueued_at`).
     async fn insert_document(&self, document: &NewDocument) -> Result<(), RecordsError>;
+
+    /// The dispatcher sent these documents' jobs (ids without a record, or already marked, are
+    /// skipped): they are no longer candidates for [`Records::unqueued_documents`].
+    async fn mark_enqueued(&self, ids: &[DocumentId]) -> Result<(), RecordsError>;
+
+    /// Documents recorded before `recorded_before` whose job may never have been sent: still
+    /// `queued`, never started by a worker, no `enqueued_at`. Oldest first, at most `limit`.
+    /// A dispatcher that dies between recording and enqueueing leaves these behind.
+    async fn unqueued_documents(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DocumentRecord>, RecordsError>;
 
     /// One document, if it exists.
     async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>, RecordsError>;

@@ -106,6 +106,7 @@ fn document_from_row(row: &PgRow) -> Result<DocumentRecord, RecordsError> {
         created_at: row.get("created_at"),
         started_at: row.get("started_at"),
         finished_at: row.get("finished_at"),
+        enqueued_at: row.get("enqueued_at"),
     })
 }
 
@@ -366,6 +367,35 @@ impl Records for PgRecords {
         .await
         .map_err(|error| foreign_key_error(error, "tenant, administration or batch"))?;
         Ok(())
+    }
+
+    async fn mark_enqueued(&self, ids: &[DocumentId]) -> Result<(), RecordsError> {
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+        sqlx::query(
+            "UPDATE documents SET enqueued_at = $1 WHERE enqueued_at IS NULL AND id = ANY($2)",
+        )
+        .bind(Utc::now())
+        .bind(&ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unqueued_documents(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DocumentRecord>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents
+              WHERE status = 'queued' AND enqueued_at IS NULL AND attempts = 0 AND created_at < $1
+              ORDER BY created_at, id LIMIT $2",
+        )
+        .bind(recorded_before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from_row).collect()
     }
 
     async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>, RecordsError> {

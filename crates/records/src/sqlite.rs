@@ -112,6 +112,7 @@ fn document_from_row(row: &SqliteRow) -> Result<DocumentRecord, RecordsError> {
         created_at: row.get("created_at"),
         started_at: row.get("started_at"),
         finished_at: row.get("finished_at"),
+        enqueued_at: row.get("enqueued_at"),
     })
 }
 
@@ -374,6 +375,40 @@ impl Records for SqliteRecords {
         .await
         .map_err(|error| foreign_key_error(error, "tenant, administration or batch"))?;
         Ok(())
+    }
+
+    async fn mark_enqueued(&self, ids: &[DocumentId]) -> Result<(), RecordsError> {
+        let now = Utc::now();
+        // One statement per chunk, well below SQLite's limit of bound parameters.
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE documents SET enqueued_at = ? WHERE enqueued_at IS NULL AND id IN ({placeholders})"
+            );
+            let mut query = sqlx::query(&sql).bind(now);
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            query.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn unqueued_documents(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DocumentRecord>, RecordsError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents
+              WHERE status = 'queued' AND enqueued_at IS NULL AND attempts = 0 AND created_at < ?1
+              ORDER BY created_at, id LIMIT ?2",
+        )
+        .bind(recorded_before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from_row).collect()
     }
 
     async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>, RecordsError> {

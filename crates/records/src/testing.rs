@@ -39,6 +39,7 @@ macro_rules! records_conformance {
                 web_sessions_live_until_they_expire_or_end,
                 administrations_named_at_upload_keep_their_chart,
                 a_document_walks_its_lifecycle,
+                documents_recorded_but_never_enqueued_are_found,
                 done_is_final_for_redeliveries,
                 racing_finishers_record_one_outcome,
                 batch_counts_every_status,
@@ -172,6 +173,92 @@ pub mod cases {
             )
             .await
             .unwrap()
+    }
+
+    /// A document recorded but never marked enqueued is found once the grace period has
+    /// passed, oldest first and bounded; marking it (or a worker starting it, or its failure)
+    /// takes it off the list, and marking is idempotent.
+    pub async fn documents_recorded_but_never_enqueued_are_found(records: &dyn Records) {
+        let (administration, batch) = setup(records).await;
+        let first = add_document(records, administration, batch, "a").await;
+        let second = add_document(records, administration, batch, "b").await;
+        let started = add_document(records, administration, batch, "c").await;
+        let failed = add_document(records, administration, batch, "d").await;
+        let sent = add_document(records, administration, batch, "e").await;
+        records.start_attempt(started.id).await.unwrap();
+        // A failed attempt that will be retried goes back to `queued`: its job exists.
+        records
+            .finish_failed(started.id, &ErrorInfo::new("x.y", "retry"), true)
+            .await
+            .unwrap();
+        records
+            .finish_failed(
+                failed.id,
+                &ErrorInfo::new("ingest.enqueue_failed", "no"),
+                false,
+            )
+            .await
+            .unwrap();
+        records.mark_enqueued(&[sent.id]).await.unwrap();
+        let record = records.document(sent.id).await.unwrap().unwrap();
+        assert!(record.enqueued_at.is_some(), "{record:?}");
+        assert_eq!(
+            records
+                .document(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .enqueued_at,
+            None
+        );
+
+        // Within the grace period nothing is a candidate.
+        let before_all = Utc::now() - chrono::Duration::hours(1);
+        assert!(records
+            .unqueued_documents(before_all, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let now = Utc::now() + chrono::Duration::seconds(1);
+        let ids = |found: Vec<crate::DocumentRecord>| -> Vec<DocumentId> {
+            found.into_iter().map(|record| record.document.id).collect()
+        };
+        assert_eq!(
+            ids(records.unqueued_documents(now, 10).await.unwrap()),
+            [first.id, second.id]
+        );
+        let found = records.unqueued_documents(now, 1).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].document, first);
+        assert_eq!(found[0].status, DocumentStatus::Queued);
+
+        // Marked (twice: a second dispatcher re-sending is harmless), it is off the list;
+        // unknown ids are skipped.
+        records
+            .mark_enqueued(&[first.id, DocumentId::new()])
+            .await
+            .unwrap();
+        let marked_at = records
+            .document(first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .enqueued_at;
+        records.mark_enqueued(&[first.id]).await.unwrap();
+        assert_eq!(
+            records
+                .document(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .enqueued_at,
+            marked_at
+        );
+        assert_eq!(
+            ids(records.unqueued_documents(now, 10).await.unwrap()),
+            [second.id]
+        );
+        records.mark_enqueued(&[]).await.unwrap();
     }
 
     /// Tenants and administrations are idempotent; keys authenticate until revoked.
