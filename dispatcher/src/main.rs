@@ -203,6 +203,16 @@ struct ServeArgs {
     #[arg(long, env = "STAPEL_MAX_CONCURRENT_UPLOADS", default_value_t = 256)]
     max_concurrent_uploads: usize,
 
+    /// Seconds after which a document recorded but never enqueued (its dispatcher died between
+    /// the two) gets its job sent again; longer than any upload takes from record to send.
+    /// Checked at start-up and every --reconcile-interval.
+    #[arg(long, env = "STAPEL_RECONCILE_AFTER", default_value_t = 60)]
+    reconcile_after: u64,
+
+    /// Seconds between reconciliation passes while serving.
+    #[arg(long, env = "STAPEL_RECONCILE_INTERVAL", default_value_t = 300)]
+    reconcile_interval: u64,
+
     /// Autoscaling of the workers (local ones without --workers, or an ECS service).
     #[command(flatten)]
     scale: ScaleArgs,
@@ -403,6 +413,12 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let metrics_handle = stapel_worker::telemetry::install_prometheus()?;
     stapel_dispatcher::telemetry::describe();
     let (pool, autoscaler) = start_serve_workers(&args, &backends).await?;
+    // Documents an earlier (or another) dispatcher recorded but did not live to enqueue.
+    let reconciler = tokio::spawn(stapel_pipeline::reconcile::run_reconciler(
+        backends.clone(),
+        Duration::from_secs(args.reconcile_after),
+        Duration::from_secs(args.reconcile_interval.max(1)),
+    ));
     let backends_for_target = backends.clone();
     let metrics = MetricsState {
         handle: metrics_handle,
@@ -447,6 +463,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("HTTP server failed");
+    reconciler.abort();
     if let Some(autoscaler) = autoscaler {
         autoscaler.stop().await;
     }

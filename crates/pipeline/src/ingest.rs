@@ -4,6 +4,8 @@
 //! job never points at a file that is not there. An upload request is all-or-nothing: every
 //! file of a request is staged in the store first ([`stage_original`]) and only then recorded
 //! and enqueued ([`commit_staged`]); a request that fails midway discards what it staged.
+//! Each document is marked enqueued once its job is sent; one the dispatcher recorded but did
+//! not live to enqueue is sent later by [`crate::reconcile`].
 
 use chrono::Utc;
 use stapel_domain::{
@@ -225,6 +227,7 @@ pub async fn commit_staged_for_request(
                 .await;
             return Err(error.into());
         }
+        crate::reconcile::mark_enqueued(backends, document.id).await;
         tracing::info!(document_id = %document.id, %batch_id, filename = %document.filename,
             size_bytes = document.size_bytes, lane = lane.name(), "document accepted");
         accepted.push(AcceptedDocument {

@@ -21,6 +21,7 @@ pub mod job_metrics;
 pub mod lanes;
 pub mod ocr;
 pub mod process;
+pub mod reconcile;
 pub mod redrive;
 pub mod review;
 pub mod view;
