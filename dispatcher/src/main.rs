@@ -12,8 +12,8 @@ use stapel_dispatcher::telemetry::MetricsState;
 use stapel_dispatcher::upload_cmd;
 use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
-    extract_pdf_text_child, init_tracing, ocr_document_child, shutdown_signal, BackendArgs,
-    LogFormat, WorkerArgs,
+    extract_pdf_text_child, find_embedded_xml_child, init_tracing, ocr_document_child,
+    shutdown_signal, BackendArgs, LogFormat, WorkerArgs,
 };
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -75,6 +75,10 @@ enum Command {
         #[arg(long, default_value_t = 110)]
         dpi: u32,
     },
+    /// Internal: find the e-invoice XML attached to one PDF from stdin, in this isolated
+    /// process.
+    #[command(name = "find-embedded-xml", hide = true)]
+    FindEmbeddedXml,
     /// Internal: OCR one scan or image from stdin in this isolated process.
     #[command(name = "ocr-document", hide = true)]
     OcrDocument {
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::ExtractPdfText => return ExitCode::from(extract_pdf_text_child() as u8),
+        Command::FindEmbeddedXml => return ExitCode::from(find_embedded_xml_child() as u8),
         Command::OcrDocument { max_pages, pages } => {
             return ExitCode::from(ocr_document_child(max_pages, pages) as u8)
         }
@@ -290,7 +295,10 @@ fn main() -> ExitCode {
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::ExtractPdfText | Command::OcrDocument { .. } | Command::RenderPage { .. } => {
+            Command::ExtractPdfText
+            | Command::FindEmbeddedXml
+            | Command::OcrDocument { .. }
+            | Command::RenderPage { .. } => {
                 unreachable!("handled before the runtime starts")
             }
         }

@@ -337,6 +337,14 @@ pub fn extract_pdf_text_child() -> i32 {
     stapel_extract::child_main_extract_pdf_text(&mut stdin, &mut stdout)
 }
 
+/// The child side of the isolated e-invoice attachment lookup: a PDF on stdin, the XML
+/// attachments it carries on stdout. Returns the process exit code.
+pub fn find_embedded_xml_child() -> i32 {
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    stapel_pipeline::embedded::child_main_find_embedded_xml(&mut stdin, &mut stdout)
+}
+
 /// The child side of the isolated OCR reader: a scan or image on stdin, result envelope on
 /// stdout. Returns the process exit code.
 pub fn ocr_document_child(max_pages: u32, pages: Option<(u32, u32)>) -> i32 {

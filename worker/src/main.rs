@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use stapel_worker::{
-    extract_pdf_text_child, init_tracing, ocr_document_child, run, shutdown_signal, LogFormat,
-    WorkerArgs,
+    extract_pdf_text_child, find_embedded_xml_child, init_tracing, ocr_document_child, run,
+    shutdown_signal, LogFormat, WorkerArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -31,6 +31,10 @@ enum Command {
     /// Internal: parse one PDF from stdin in this isolated process.
     #[command(name = "extract-pdf-text", hide = true)]
     ExtractPdfText,
+    /// Internal: find the e-invoice XML attached to one PDF from stdin, in this isolated
+    /// process.
+    #[command(name = "find-embedded-xml", hide = true)]
+    FindEmbeddedXml,
     /// Internal: OCR one scan or image from stdin in this isolated process.
     #[command(name = "ocr-document", hide = true)]
     OcrDocument {
@@ -47,6 +51,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::ExtractPdfText) => std::process::exit(extract_pdf_text_child()),
+        Some(Command::FindEmbeddedXml) => std::process::exit(find_embedded_xml_child()),
         Some(Command::OcrDocument { max_pages, pages }) => {
             std::process::exit(ocr_document_child(max_pages, pages))
         }

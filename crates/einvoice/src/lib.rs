@@ -38,7 +38,10 @@ mod xml;
 
 pub use check::{RuleViolation, VIOLATION_CONFIDENCE};
 pub use error::EInvoiceError;
-pub use pdf::{find_embedded_xml, read_hybrid_pdf, EmbeddedXml, HybridPdfLimits};
+pub use pdf::{
+    find_embedded_xml, might_have_attachments, read_attachments, read_hybrid_pdf, EmbeddedXml,
+    HybridPdfLimits,
+};
 pub use xml::XmlLimits;
 
 use check::DeclaredTotals;

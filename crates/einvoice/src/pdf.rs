@@ -104,8 +104,20 @@ pub fn read_hybrid_pdf(
     pdf_limits: &HybridPdfLimits,
     xml_limits: &XmlLimits,
 ) -> Result<Option<EInvoice>, EInvoiceError> {
+    read_attachments(find_embedded_xml(pdf, pdf_limits)?, xml_limits)
+}
+
+/// The e-invoice among attachments found by [`find_embedded_xml`] (in its order): the first
+/// that reads. `Ok(None)` for none; `Err` with the first one's error when none reads.
+///
+/// This is the half of [`read_hybrid_pdf`] that needs no PDF parser, so a caller can find the
+/// attachments in an isolated process and read them here.
+pub fn read_attachments(
+    files: Vec<EmbeddedXml>,
+    xml_limits: &XmlLimits,
+) -> Result<Option<EInvoice>, EInvoiceError> {
     let mut first_error = None;
-    for file in find_embedded_xml(pdf, pdf_limits)? {
+    for file in files {
         match read_einvoice_xml(&file.bytes, xml_limits) {
             Ok(mut einvoice) => {
                 einvoice.attachment = Some(file.name);
@@ -125,7 +137,7 @@ pub fn read_hybrid_pdf(
 /// A byte scan that lets ordinary PDFs skip the in-process parser altogether: an attachment
 /// needs an `/EmbeddedFiles` name tree or an `/AF` array, written either in plain sight or inside
 /// a compressed object stream (`/ObjStm`), where no byte scan can see it.
-fn might_have_attachments(pdf: &[u8]) -> bool {
+pub fn might_have_attachments(pdf: &[u8]) -> bool {
     let contains = |needle: &[u8]| pdf.windows(needle.len()).any(|window| window == needle);
     contains(b"/EmbeddedFiles") || contains(b"/AF") || contains(b"/ObjStm")
 }

@@ -6,6 +6,11 @@
 //! and enqueued ([`commit_staged`]); a request that fails midway discards what it staged.
 //! Each document is marked enqueued once its job is sent; one the dispatcher recorded but did
 //! not live to enqueue is sent later by [`crate::reconcile`].
+//!
+//! The type of a file is decided here, from its first bytes as they stream past, never from its
+//! name or declared MIME type. A file of no type stapel reads (or an empty one) is still stored
+//! and recorded, so one bad file does not fail a batch and the bookkeeper sees it, but as a
+//! `failed` document (`upload.unsupported_type`, `upload.empty`) that is never enqueued.
 
 use chrono::Utc;
 use stapel_domain::{
@@ -16,7 +21,9 @@ use stapel_records::{NewDocument, RecordsError};
 use stapel_store::{ByteStream, ObjectKey, OutgoingMessage, QueueError, StoreError};
 
 use crate::lanes::Lane;
+use crate::process::{describe_unsupported, detect_format, DocumentFormat};
 use crate::Backends;
+use futures::TryStreamExt;
 
 /// Why an upload was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -62,17 +69,49 @@ pub struct StagedDocument {
     pub size_bytes: u64,
     /// SHA-256 of the content.
     pub sha256: String,
+    /// Why the document is refused without processing (its content is of no type stapel reads,
+    /// see [`refusal`]); `None` for a document to enqueue.
+    pub refused: Option<ErrorInfo>,
 }
 
-/// A document the dispatcher has accepted: stored, recorded and queued.
+/// A document the dispatcher has accepted: stored, recorded and queued (or, refused by its
+/// content, recorded as failed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptedDocument {
     /// Its id.
     pub id: DocumentId,
     /// File name as recorded.
     pub filename: String,
-    /// Always `queued` at this point.
+    /// `queued`, or `failed` for a file refused by its content.
     pub status: DocumentStatus,
+    /// Why it failed, for a refused file.
+    pub error: Option<ErrorInfo>,
+}
+
+/// How many leading bytes of an upload decide its type: a PDF header may start anywhere in the
+/// first kilobyte, and XML may follow some white space.
+pub const SNIFF_BYTES: usize = 8 * 1024;
+
+/// Why a file with these first bytes (at most [`SNIFF_BYTES`]) is refused at upload, or `None`
+/// when it is a PDF, XML or an image stapel reads. The type comes from the content only.
+pub fn refusal(head: &[u8]) -> Option<ErrorInfo> {
+    if head.is_empty() {
+        return Some(ErrorInfo::new(
+            "upload.empty",
+            "the file is empty (0 bytes)",
+        ));
+    }
+    match detect_format(head) {
+        DocumentFormat::Pdf | DocumentFormat::Xml | DocumentFormat::Image => None,
+        DocumentFormat::Unsupported => Some(ErrorInfo::new(
+            "upload.unsupported_type",
+            format!(
+                "the file is not a PDF, an e-invoice XML or a PNG, JPEG, TIFF or WebP image \
+                 (judged by its content, not its name); it looks like {}",
+                describe_unsupported(head)
+            ),
+        )),
+    }
 }
 
 /// Where the original of a document is stored.
@@ -107,9 +146,15 @@ pub async fn stage_original(
     let id = DocumentId::new();
     let filename = sanitize_filename(filename);
     let key = original_key(id);
+    // The first bytes are kept as they pass, to judge the type without reading the file back.
+    let mut head = Vec::new();
+    let body = body.inspect_ok(|chunk| {
+        let wanted = SNIFF_BYTES.saturating_sub(head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..wanted]);
+    });
     let meta = backends
         .store
-        .put_stream(&key, body, max_bytes)
+        .put_stream(&key, Box::pin(body), max_bytes)
         .await
         .map_err(|error| match error {
             StoreError::TooLarge { limit } => IngestError::TooLarge {
@@ -128,6 +173,7 @@ pub async fn stage_original(
         object_key: key,
         size_bytes: meta.size,
         sha256: meta.sha256.unwrap_or_default(),
+        refused: refusal(&head),
     })
 }
 
@@ -196,6 +242,22 @@ pub async fn commit_staged_for_request(
                 size_bytes: document.size_bytes,
             })
             .await?;
+        if let Some(error) = &document.refused {
+            // Recorded so the bookkeeper sees it, failed at once: no worker time is spent.
+            backends
+                .records
+                .finish_failed(document.id, error, false)
+                .await?;
+            tracing::info!(document_id = %document.id, %batch_id, filename = %document.filename,
+                code = %error.code, "document refused by its content");
+            accepted.push(AcceptedDocument {
+                id: document.id,
+                filename: document.filename.clone(),
+                status: DocumentStatus::Failed,
+                error: Some(error.clone()),
+            });
+            continue;
+        }
         let job = JobMessage {
             v: JOB_MESSAGE_VERSION,
             document_id: document.id,
@@ -234,6 +296,7 @@ pub async fn commit_staged_for_request(
             id: document.id,
             filename: document.filename.clone(),
             status: DocumentStatus::Queued,
+            error: None,
         });
     }
     Ok(accepted)
@@ -262,5 +325,92 @@ mod tests {
         assert_eq!(sanitize_filename("a\u{0}b\n.pdf"), "ab.pdf");
         assert_eq!(sanitize_filename("   "), "upload");
         assert_eq!(sanitize_filename(&"x".repeat(1000)).len(), 255);
+    }
+
+    #[tokio::test]
+    async fn refused_files_are_recorded_failed_and_never_enqueued() {
+        let dir = tempfile::tempdir().unwrap();
+        let backends = Backends::open_embedded(&crate::EmbeddedSettings::new(dir.path()))
+            .await
+            .unwrap();
+        let target = default_target(&backends, "tenant").await.unwrap();
+        let body = |bytes: &'static [u8]| -> ByteStream<'static> {
+            // Split in small chunks, so the type is judged across chunk boundaries.
+            let chunks: Vec<std::io::Result<bytes::Bytes>> = bytes
+                .chunks(3)
+                .map(|chunk| Ok(bytes::Bytes::from_static(chunk)))
+                .collect();
+            Box::pin(futures::stream::iter(chunks))
+        };
+        let mut staged = Vec::new();
+        for (name, bytes) in [
+            ("invoice.png", &b"junk %PDF-1.7\n"[..]),
+            ("empty.pdf", &b""[..]),
+            ("archive.pdf", &b"PK\x03\x04 a zip"[..]),
+        ] {
+            staged.push(
+                stage_original(&backends, name, body(bytes), 1024)
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(staged[0].refused, None);
+        let accepted = commit_staged(&backends, BatchId::new(), &target, &staged)
+            .await
+            .unwrap();
+        let statuses: Vec<_> = accepted
+            .iter()
+            .map(|document| {
+                (
+                    document.status,
+                    document.error.as_ref().map(|e| e.code.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                (DocumentStatus::Queued, None),
+                (DocumentStatus::Failed, Some("upload.empty")),
+                (DocumentStatus::Failed, Some("upload.unsupported_type")),
+            ]
+        );
+        for document in &accepted[1..] {
+            let record = backends
+                .records
+                .document(document.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(record.status, DocumentStatus::Failed);
+            assert_eq!(record.error, document.error);
+        }
+        // Only the PDF is queued; the refused files are stored, so the bookkeeper can look.
+        assert_eq!(backends.queue.depth().await.unwrap().visible, 1);
+        let stored = backends.store.get(&staged[2].object_key).await.unwrap();
+        assert_eq!(&stored[..], b"PK\x03\x04 a zip");
+    }
+
+    #[test]
+    fn the_type_comes_from_the_first_bytes() {
+        assert_eq!(refusal(b"").unwrap().code, "upload.empty");
+        for readable in [
+            &b"%PDF-1.7\n"[..],
+            b"junk first %PDF-1.4",
+            b"\xEF\xBB\xBF <?xml version=\"1.0\"?><Invoice/>",
+            b"\x89PNG\r\n\x1a\n....",
+            &[0xFF, 0xD8, 0xFF, 0xE0],
+            b"II*\0....",
+            b"RIFF\x10\0\0\0WEBPVP8 ",
+        ] {
+            assert_eq!(refusal(readable), None, "{readable:?}");
+        }
+        let zip = refusal(b"PK\x03\x04\x14\0\0\0").unwrap();
+        assert_eq!(zip.code, "upload.unsupported_type");
+        assert!(zip.message.contains("ZIP"), "{}", zip.message);
+        let gif = refusal(b"GIF89a....").unwrap();
+        assert!(gif.message.contains("GIF"), "{}", gif.message);
+        let text = refusal(b"Invoice 2026-118, total 12.00 EUR").unwrap();
+        assert!(text.message.contains("plain text"), "{}", text.message);
     }
 }

@@ -15,6 +15,7 @@
 
 mod backends;
 pub mod charts;
+pub mod embedded;
 pub mod export;
 pub mod ingest;
 pub mod job_metrics;

@@ -34,9 +34,11 @@ pub struct DocumentResult {
 /// How to run the PDF text parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PdfTextRunner {
-    /// In a child process: `program extract-pdf-text`, under limits. The production setting.
+    /// In a child process: `program extract-pdf-text` (and `program find-embedded-xml` for a
+    /// PDF that may carry an e-invoice), under limits. The production setting.
     Isolated {
-        /// The executable offering the `extract-pdf-text` subcommand (the worker binary).
+        /// The executable offering the `extract-pdf-text`, `find-embedded-xml` and
+        /// `ocr-document` subcommands (the worker binary).
         program: PathBuf,
         /// Time and memory limits of the child.
         limits: IsolationLimits,
@@ -102,6 +104,59 @@ pub fn detect_format(bytes: &[u8]) -> DocumentFormat {
         DocumentFormat::Image
     } else {
         DocumentFormat::Unsupported
+    }
+}
+
+/// What a file of no supported format looks like, for the message that refuses it: a few
+/// common kinds by their magic bytes, the image formats OCR names, else plain text or unknown.
+pub fn describe_unsupported(bytes: &[u8]) -> String {
+    const KINDS: &[(&[u8], &str)] = &[
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (or an Office document: DOCX, XLSX, ODT)",
+        ),
+        (b"PK\x05\x06", "an empty ZIP archive"),
+        (b"\x1f\x8b", "a gzip archive"),
+        (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
+        (b"Rar!\x1a\x07", "a RAR archive"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "an old Office document (DOC, XLS)",
+        ),
+        (b"{\\rtf", "an RTF document"),
+        (b"%!PS", "a PostScript file"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"MZ", "a Windows executable"),
+    ];
+    if let Some((_, kind)) = KINDS.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return (*kind).to_owned();
+    }
+    match stapel_ocr::detect_format(bytes) {
+        Err(stapel_ocr::OcrError::UnsupportedFormat { format })
+            if !format.starts_with("unknown") && !format.starts_with("empty") =>
+        {
+            format
+        }
+        _ if bytes.is_empty() => "an empty file".to_owned(),
+        _ => {
+            // Judge text by a prefix that may cut a UTF-8 character in two at its end.
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) => Some(text),
+                Err(error) if error.error_len().is_none() => {
+                    std::str::from_utf8(&bytes[..error.valid_up_to()]).ok()
+                }
+                Err(_) => None,
+            };
+            let plain = text.is_some_and(|text| {
+                text.chars()
+                    .all(|c| !c.is_control() || c.is_ascii_whitespace())
+            });
+            if plain {
+                "plain text".to_owned()
+            } else {
+                "unknown binary data (no known magic bytes)".to_owned()
+            }
+        }
     }
 }
 
@@ -227,22 +282,32 @@ pub fn process_document_with(
             ));
         }
         DocumentFormat::Unsupported => {
-            let detail = match stapel_ocr::detect_format(bytes) {
-                Err(stapel_ocr::OcrError::UnsupportedFormat { format }) => format!(" ({format})"),
-                _ => String::new(),
-            };
             return Err(JobFailure::permanent(
                 "document.unsupported_format",
                 format!(
                     "the file is not a PDF, an e-invoice XML or a PNG, JPEG, TIFF or WebP \
-                     image{detail}"
+                     image ({})",
+                    describe_unsupported(bytes)
                 ),
             ));
         }
     }
     // A hybrid PDF's attachment is the invoice; its pages are only a rendering of it.
     let embedded = if options.read_embedded_einvoice {
-        read_hybrid_pdf(bytes, &HybridPdfLimits::default(), &XmlLimits::default())
+        match runner {
+            // lopdf inflates while it loads; only a child's limits bound that.
+            PdfTextRunner::Isolated { program, limits } => {
+                crate::embedded::read_hybrid_pdf_isolated(
+                    program,
+                    bytes,
+                    limits,
+                    &XmlLimits::default(),
+                )
+            }
+            PdfTextRunner::InProcess => {
+                read_hybrid_pdf(bytes, &HybridPdfLimits::default(), &XmlLimits::default())
+            }
+        }
     } else {
         Ok(None)
     };

@@ -26,7 +26,12 @@ pub struct UploadResponse {
 struct AcceptedJson {
     id: DocumentId,
     filename: String,
+    /// `queued`, or `failed` for a file refused by its content (empty, or of no type stapel
+    /// reads): it is recorded but never processed.
     status: &'static str,
+    /// Why a refused file failed (`upload.empty`, `upload.unsupported_type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<stapel_domain::ErrorInfo>,
 }
 
 /// The longest batch name accepted, in characters.
@@ -199,6 +204,7 @@ async fn accept_request(
             id: document.id,
             filename: document.filename,
             status: document.status.as_str(),
+            error: document.error,
         })
         .collect();
     Ok((
