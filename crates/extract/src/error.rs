@@ -26,6 +26,14 @@ pub enum ExtractError {
         /// What the parser said.
         message: String,
     },
+    /// The PDF has more pages than the limit; no page was read.
+    #[error("PDF has {pages} pages, more than the limit of {max}")]
+    TooManyPages {
+        /// Pages in the page tree.
+        pages: u64,
+        /// The limit it exceeded.
+        max: u64,
+    },
     /// The parser rejected the PDF's structure.
     #[error("PDF is corrupt: {message}")]
     Corrupt {
@@ -61,6 +69,7 @@ impl ExtractError {
         match self {
             Self::NotAPdf => "pdf.not_a_pdf",
             Self::TooLarge { .. } => "pdf.too_large",
+            Self::TooManyPages { .. } => "pdf.too_many_pages",
             Self::Encrypted { .. } => "pdf.encrypted",
             Self::Corrupt { .. } => "pdf.corrupt",
             Self::ParserPanic { .. } => "pdf.parser_panic",
@@ -85,6 +94,7 @@ impl ExtractError {
             | Self::ChildProtocol { message } => message.clone(),
             Self::NoTextLayer { reason } => reason.clone(),
             Self::TooLarge { size, max } => format!("{size}/{max}"),
+            Self::TooManyPages { pages, max } => format!("{pages}/{max}"),
             Self::NotAPdf | Self::Isolation(_) => self.to_string(),
         }
     }
@@ -94,12 +104,12 @@ impl ExtractError {
         match code {
             "pdf.not_a_pdf" => Self::NotAPdf,
             "pdf.too_large" => {
-                let mut numbers = detail
-                    .split('/')
-                    .map(|part| part.parse::<u64>().unwrap_or(0));
-                let size = numbers.next().unwrap_or(0);
-                let max = numbers.next().unwrap_or(0);
+                let (size, max) = two_numbers(&detail);
                 Self::TooLarge { size, max }
+            }
+            "pdf.too_many_pages" => {
+                let (pages, max) = two_numbers(&detail);
+                Self::TooManyPages { pages, max }
             }
             "pdf.encrypted" => Self::Encrypted { message: detail },
             "pdf.corrupt" => Self::Corrupt { message: detail },
@@ -110,6 +120,14 @@ impl ExtractError {
             },
         }
     }
+}
+
+/// `"A/B"` as two numbers (0 for what does not parse): how limits cross the process boundary.
+fn two_numbers(detail: &str) -> (u64, u64) {
+    let mut numbers = detail
+        .split('/')
+        .map(|part| part.parse::<u64>().unwrap_or(0));
+    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
 }
 
 /// Why a child process did not deliver its output.

@@ -34,12 +34,17 @@ pub struct PdfLimits {
     /// Larger inputs are refused before parsing: an invoice is rarely above a few MB, and the
     /// parser's memory use grows with the file.
     pub max_pdf_bytes: usize,
+    /// PDFs with more pages are refused after the page tree is read, before any page is: a
+    /// small file can hold 10,000 pages that share one content stream, and reading them all
+    /// would hold a worker for minutes. Scans are refused above the same count.
+    pub max_pages: usize,
 }
 
 impl Default for PdfLimits {
     fn default() -> Self {
         Self {
             max_pdf_bytes: 20 * 1024 * 1024,
+            max_pages: 2_000,
         }
     }
 }
@@ -167,9 +172,15 @@ fn is_garbage_char(character: char) -> bool {
 /// implausible text layer with [`ExtractError::NoTextLayer`].
 pub fn extract_pdf_text(pdf: &[u8], limits: &PdfLimits) -> Result<PdfText, ExtractError> {
     check_pdf_header_and_size(pdf, limits)?;
-    let result = catch_unwind(AssertUnwindSafe(|| read_pages(pdf)));
+    let result = catch_unwind(AssertUnwindSafe(|| read_pages(pdf, limits.max_pages)));
     let text = match result {
-        Ok(Ok(text)) => text,
+        Ok(Ok(Ok(text))) => text,
+        Ok(Ok(Err(TooManyPages(pages)))) => {
+            return Err(ExtractError::TooManyPages {
+                pages: pages as u64,
+                max: limits.max_pages as u64,
+            })
+        }
         Ok(Err(error)) => return Err(map_parser_error(error)),
         Err(payload) => {
             let message = payload
@@ -193,13 +204,19 @@ pub fn extract_pdf_text(pdf: &[u8], limits: &PdfLimits) -> Result<PdfText, Extra
 /// A page that fails to parse becomes an empty page in both readings, as `pdf-extract`'s own page
 /// loop stops at one: the text that was read still counts, and totals that no longer reconcile
 /// flag the document for review.
-fn read_pages(pdf: &[u8]) -> Result<PdfText, pdf_extract::OutputError> {
+fn read_pages(
+    pdf: &[u8],
+    max_pages: usize,
+) -> Result<Result<PdfText, TooManyPages>, pdf_extract::OutputError> {
     let mut document = pdf_extract::Document::load_mem(pdf)?;
     if document.is_encrypted() {
         // Many PDFs are "encrypted" with an empty user password only to restrict printing.
         document.decrypt("")?;
     }
     let page_numbers: Vec<u32> = document.get_pages().into_keys().collect();
+    if page_numbers.len() > max_pages {
+        return Ok(Err(TooManyPages(page_numbers.len())));
+    }
     let mut text = PdfText::default();
     for page_number in page_numbers {
         let mut stream_order = String::new();
@@ -222,8 +239,11 @@ fn read_pages(pdf: &[u8]) -> Result<PdfText, pdf_extract::OutputError> {
                 .collect(),
         );
     }
-    Ok(text)
+    Ok(Ok(text))
 }
+
+/// A page count above [`PdfLimits::max_pages`].
+struct TooManyPages(usize);
 
 /// The cheap checks that need no parser; the isolated path runs them before spawning a child.
 pub(crate) fn check_pdf_header_and_size(
@@ -292,7 +312,10 @@ mod tests {
 
     #[test]
     fn refuses_non_pdf_and_oversized_input_before_parsing() {
-        let limits = PdfLimits { max_pdf_bytes: 10 };
+        let limits = PdfLimits {
+            max_pdf_bytes: 10,
+            ..PdfLimits::default()
+        };
         assert!(matches!(
             extract_pdf_text(b"hello", &limits),
             Err(ExtractError::NotAPdf)
@@ -305,5 +328,62 @@ mod tests {
         junk_then_header.extend_from_slice(b"%PDF-1.4\n%%EOF");
         let error = extract_pdf_text(&junk_then_header, &PdfLimits::default()).unwrap_err();
         assert_eq!(error.code(), "pdf.corrupt");
+    }
+
+    /// `pages` blank pages sharing one content stream, with a computed cross-reference table.
+    fn blank_pages_pdf(pages: usize) -> Vec<u8> {
+        let kids: String = (0..pages)
+            .map(|index| format!("{} 0 R ", index + 4))
+            .collect();
+        let mut objects = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            format!("<< /Type /Pages /Kids [{kids}] /Count {pages} >>"),
+            "<< /Length 13 >>\nstream\n0 0 m 1 1 l S\nendstream".to_owned(),
+        ];
+        objects.extend((0..pages).map(|_| {
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>".to_owned()
+        }));
+        let mut pdf = String::from("%PDF-1.7\n");
+        let mut offsets = Vec::new();
+        for (index, body) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.push_str(&format!("{} 0 obj\n{body}\nendobj\n", index + 1));
+        }
+        let xref = pdf.len();
+        pdf.push_str(&format!(
+            "xref\n0 {}\n0000000000 65535 f \n",
+            objects.len() + 1
+        ));
+        for offset in offsets {
+            pdf.push_str(&format!("{offset:010} 00000 n \n"));
+        }
+        pdf.push_str(&format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        ));
+        pdf.into_bytes()
+    }
+
+    #[test]
+    fn refuses_more_pages_than_the_limit_before_reading_any() {
+        let limits = PdfLimits {
+            max_pages: 3,
+            ..PdfLimits::default()
+        };
+        let error = extract_pdf_text(&blank_pages_pdf(4), &limits).unwrap_err();
+        assert!(
+            matches!(error, ExtractError::TooManyPages { pages: 4, max: 3 }),
+            "{error:?}"
+        );
+        assert_eq!(error.code(), "pdf.too_many_pages");
+        // The same error crosses the process boundary intact.
+        let rebuilt = ExtractError::from_child(error.code(), error.detail());
+        assert!(
+            matches!(rebuilt, ExtractError::TooManyPages { pages: 4, max: 3 }),
+            "{rebuilt:?}"
+        );
+        // At the limit the pages are read (blank, so the layer is judged empty).
+        let error = extract_pdf_text(&blank_pages_pdf(3), &limits).unwrap_err();
+        assert_eq!(error.code(), "pdf.no_text_layer");
     }
 }
