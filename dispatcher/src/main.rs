@@ -213,6 +213,12 @@ struct ServeArgs {
     #[arg(long, env = "STAPEL_RECONCILE_AFTER", default_value_t = 60)]
     reconcile_after: u64,
 
+    /// Seconds the uploads in flight may take to finish after SIGTERM (new connections are
+    /// refused at once); then the dispatcher stops anyway. An upload cut off is answered by
+    /// nothing, so its client retries; one cut off between record and send is reconciled.
+    #[arg(long, env = "STAPEL_SHUTDOWN_GRACE", default_value_t = 50)]
+    shutdown_grace: u64,
+
     /// Seconds between reconciliation passes while serving.
     #[arg(long, env = "STAPEL_RECONCILE_INTERVAL", default_value_t = 300)]
     reconcile_interval: u64,
@@ -467,10 +473,22 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
             login.replace("{url}", &format!("http://{address}/"))
         );
     }
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("HTTP server failed");
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown({
+        let stopping = stopping.clone();
+        async move {
+            shutdown_signal().await;
+            stopping.notify_one();
+        }
+    });
+    let grace = Duration::from_secs(args.shutdown_grace);
+    let served = tokio::select! {
+        served = server => served.context("HTTP server failed"),
+        () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(?grace, "uploads still in flight after the shutdown grace period; stopping anyway");
+            Ok(())
+        }
+    };
     reconciler.abort();
     if let Some(autoscaler) = autoscaler {
         autoscaler.stop().await;
