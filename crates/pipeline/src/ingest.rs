@@ -3,7 +3,10 @@
 //! Order matters. The original is stored (and fsynced) first, then recorded, then enqueued, so a
 //! job never points at a file that is not there. An upload request is all-or-nothing: every
 //! file of a request is staged in the store first ([`stage_original`]) and only then recorded
-//! and enqueued ([`commit_staged`]); a request that fails midway discards what it staged.
+//! and enqueued ([`commit_staged`]); a request that fails while staging discards what it
+//! staged and records nothing. One that fails while committing (records or queue down midway)
+//! answers an error too, but keeps the documents it had already recorded: they are processed (or
+//! failed with `ingest.enqueue_failed`), and a retried upload of them is flagged as a duplicate.
 //! Each document is marked enqueued once its job is sent; one the dispatcher recorded but did
 //! not live to enqueue is sent later by [`crate::reconcile`].
 //!
@@ -302,9 +305,21 @@ pub async fn commit_staged_for_request(
     Ok(accepted)
 }
 
-/// Remove staged originals of a request that failed (best effort: an orphan blob is harmless).
+/// Remove the staged originals of a request that failed, except those a record already points
+/// at: a request that failed while committing (records or queue unavailable midway) leaves its
+/// first documents recorded, and usually queued, and their jobs need their originals (best
+/// effort: an orphan blob is harmless, a missing original fails a document).
 pub async fn discard_staged(backends: &Backends, staged: &[StagedDocument]) {
     for document in staged {
+        match backends.records.document(document.id).await {
+            Ok(None) => {}
+            Ok(Some(_)) => continue,
+            Err(error) => {
+                tracing::warn!(document_id = %document.id, %error,
+                    "cannot tell whether a staged upload was recorded; keeping it");
+                continue;
+            }
+        }
         if let Err(error) = backends.store.delete(&document.object_key).await {
             tracing::warn!(document_id = %document.id, %error, "could not discard staged upload");
         }
@@ -389,6 +404,34 @@ mod tests {
         assert_eq!(backends.queue.depth().await.unwrap().visible, 1);
         let stored = backends.store.get(&staged[2].object_key).await.unwrap();
         assert_eq!(&stored[..], b"PK\x03\x04 a zip");
+    }
+
+    /// A request that failed while committing keeps the originals its recorded documents need,
+    /// and discards only the rest.
+    #[tokio::test]
+    async fn discarding_a_failed_request_keeps_recorded_originals() {
+        let dir = tempfile::tempdir().unwrap();
+        let backends = Backends::open_embedded(&crate::EmbeddedSettings::new(dir.path()))
+            .await
+            .unwrap();
+        let target = default_target(&backends, "tenant").await.unwrap();
+        let mut staged = Vec::new();
+        for name in ["recorded.pdf", "not-recorded.pdf"] {
+            let body: ByteStream<'static> = Box::pin(futures::stream::iter([Ok(
+                bytes::Bytes::from_static(b"%PDF-1.7\n"),
+            )]));
+            staged.push(stage_original(&backends, name, body, 1024).await.unwrap());
+        }
+        // As if the records failed after the first document of the request.
+        commit_staged(&backends, BatchId::new(), &target, &staged[..1])
+            .await
+            .unwrap();
+        discard_staged(&backends, &staged).await;
+        assert!(backends.store.get(&staged[0].object_key).await.is_ok());
+        assert!(matches!(
+            backends.store.get(&staged[1].object_key).await,
+            Err(stapel_store::StoreError::NotFound(_))
+        ));
     }
 
     #[test]
