@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 install_build_deps
 cargo build --release --locked -p stapel-worker
 exec cargo run --release --locked -p stapel-pipeline --example head_of_line -- \
-  --worker target/release/worker "$@"
+  --worker "${CARGO_TARGET_DIR:-target}/release/worker" "$@"

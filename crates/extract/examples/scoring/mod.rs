@@ -10,6 +10,8 @@
 // Each harness uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod truth;
+
 use rust_decimal::Decimal;
 use stapel_domain::{DocumentType, ExtractedInvoice};
 use std::collections::BTreeMap;
