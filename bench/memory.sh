@@ -26,12 +26,14 @@ for document in "${documents[@]}"; do
   STAPEL_LOG=warn "$BIN/dispatcher" serve --data-dir "$data" --listen "127.0.0.1:$port" \
     --workers 0 >"$WORK/memory-dispatcher.log" 2>&1 &
   dispatcher=$!
+  trap 'kill "$dispatcher" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && [ -s "$data/local-api-key" ] && break
     sleep 0.2
   done
   key=$(cat "$data/local-api-key")
-  id=$(curl -fsS -H "Authorization: Bearer $key" -F "file=@$document" \
+  # Quoted: a file name with a comma or semicolon would otherwise be cut by curl.
+  id=$(curl -fsS -H "Authorization: Bearer $key" -F "file=@\"$document\"" \
     "http://127.0.0.1:$port/v1/documents" | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"][0]["id"])')
   start=$(date +%s.%N)
   STAPEL_LOG=warn OMP_THREAD_LIMIT=1 /usr/bin/time -f '%M' -o "$WORK/memory-rss" \
