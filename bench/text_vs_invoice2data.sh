@@ -17,4 +17,4 @@ else
 fi
 "$EXAMPLES/per_document" text --rounds 3 --worker "$BIN/worker" \
   --invoice2data "$VENV/bin/python" --cli "$BIN/dispatcher" \
-  --cli-files "$([ "$QUICK" = 1 ] && echo 10 || echo 40)" "${corpus[@]}"
+  --cli-files 20 "${corpus[@]}"

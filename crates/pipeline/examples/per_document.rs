@@ -517,7 +517,7 @@ fn cli_per_file(
         let run = Command::new(dispatcher)
             .arg("process")
             .arg("--data-dir")
-            .arg(&data_dir)
+            .arg(data_dir)
             .args(["--workers", "1", "--ignore-embedded-xml", "--json"])
             .arg(pdf)
             .env("STAPEL_LOG", "warn")
@@ -546,7 +546,7 @@ fn cli_per_file(
     println!();
     println!(
         "command line per file ({} files, once each, alternating):",
-        documents.len()
+        ours.len()
     );
     println!(
         "  dispatcher process --workers 1: mean {:.0} ms, median {:.0} ms",
