@@ -15,17 +15,17 @@ use serde_json::Value;
 use stapel_domain::{DocumentId, DocumentStatus};
 use stapel_pipeline::{BackendSettings, Backends, EmbeddedSettings};
 use stapel_records::{NewDocument, ProposalAction};
-use stapel_store_aws::moto::{unique_name, MotoServer};
+use stapel_store_aws::moto::unique_name;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{
-    get, libc_kill, sample, serve_with, upload, wait_final, wait_processing, worker_with, Db,
-    Running,
+    get, libc_kill, moto, sample, serve_with, upload, wait_final, wait_processing, with,
+    worker_with, Db, Running,
 };
 
 /// Documents per chaos run.
@@ -47,11 +47,6 @@ const PDF_SAMPLES: [&str; 4] = [
     "fr_facture.pdf",
 ];
 
-fn moto() -> &'static MotoServer {
-    static MOTO: OnceLock<MotoServer> = OnceLock::new();
-    MOTO.get_or_init(MotoServer::start)
-}
-
 /// A one-rate UBL invoice with its own number and amounts, so no two are duplicates.
 fn ubl_invoice(number: &str, cents: u64) -> Vec<u8> {
     let net = format!("{}.{:02}", cents / 100, cents % 100);
@@ -59,52 +54,7 @@ fn ubl_invoice(number: &str, cents: u64) -> Vec<u8> {
     let vat = format!("{}.{:02}", vat_cents / 100, vat_cents % 100);
     let gross_cents = cents + vat_cents;
     let gross = format!("{}.{:02}", gross_cents / 100, gross_cents % 100);
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2026-11-21</cbc:IssueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyTaxScheme><cbc:CompanyID>NL812345678B01</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Drukkerij Van der Meulen B.V.</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij De Korenschoof</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="EA">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Drukwerk folders</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-"#
-    )
-    .into_bytes()
+    support::ubl_invoice(number, &net, &vat, &gross)
 }
 
 /// The chaos batch: every fifth and sixth of ten a text-layer PDF (a sample with a comment
@@ -182,14 +132,6 @@ fn chaos_seed() -> u64 {
                 .unwrap()
                 .as_secs()
         })
-}
-
-fn with(flags: &[String], extra: &[&str]) -> Vec<String> {
-    flags
-        .iter()
-        .cloned()
-        .chain(extra.iter().map(|flag| (*flag).to_owned()))
-        .collect()
 }
 
 /// One worker of the chaos pool.

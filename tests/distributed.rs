@@ -5,21 +5,15 @@
 
 mod support;
 
-use stapel_store_aws::moto::{unique_name, MotoServer};
+use stapel_store_aws::moto::unique_name;
 use stapel_store_aws::AwsConfig;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 use support::{
-    assert_balanced, get, libc_kill, sample, serve_with, upload, wait_final, wait_processing,
-    worker_with, Db, DbEnv, Running,
+    assert_balanced, get, libc_kill, moto, sample, serve_with, upload, wait_final, wait_processing,
+    with, worker_with, Db, DbEnv, Running,
 };
-
-fn moto() -> &'static MotoServer {
-    static MOTO: OnceLock<MotoServer> = OnceLock::new();
-    MOTO.get_or_init(MotoServer::start)
-}
 
 /// A `dispatcher` command that reaches moto and nothing else, with the test's records.
 fn dispatcher(db: &DbEnv) -> Command {
@@ -54,14 +48,6 @@ fn set_up_backends(db: &DbEnv) -> Vec<String> {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(printed.contains(&format!("{queue}-dead")), "{printed}");
     flags
-}
-
-fn with(flags: &[String], extra: &[&str]) -> Vec<String> {
-    flags
-        .iter()
-        .cloned()
-        .chain(extra.iter().map(|flag| (*flag).to_owned()))
-        .collect()
 }
 
 fn serve(db: &DbEnv, data_dir: &Path, flags: &[String]) -> (Running, String) {

@@ -333,11 +333,11 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
         &[
             (
                 "twin.xml",
-                ubl_invoice("2026-0312", "709.35", "148.96", "858.31"),
+                support::ubl_invoice("2026-0312", "709.35", "148.96", "858.31"),
             ),
             (
                 "reissue.xml",
-                ubl_invoice("2026-0312", "743.80", "156.20", "900.00"),
+                support::ubl_invoice("2026-0312", "743.80", "156.20", "900.00"),
             ),
         ],
     )
@@ -472,56 +472,6 @@ async fn one_correction_teaches_the_suppliers_next_invoice() {
     assert_eq!(status, 200);
     let outside: Value = serde_json::from_slice(&outside).unwrap();
     assert_eq!(outside["entries"].as_array().unwrap().len(), 0);
-}
-
-/// A one-rate UBL invoice from the supplier of `nl_factuur.pdf`, without a due date.
-fn ubl_invoice(number: &str, net: &str, vat: &str, gross: &str) -> Vec<u8> {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2026-11-21</cbc:IssueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyTaxScheme><cbc:CompanyID>NL812345678B01</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Drukkerij Van der Meulen B.V.</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij De Korenschoof</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="EA">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Drukwerk folders</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-"#
-    )
-    .into_bytes()
 }
 
 /// A firm's own chart (SKR04 with its own expense account), kept in `STAPEL_CHARTS_DIR`.

@@ -376,3 +376,69 @@ pub async fn web_login(browser: &reqwest::Client, url: &str, data_dir: &Path) ->
     assert_eq!(login.status().as_u16(), 303, "{login:?}");
     set_cookie(&login, "stapel_session").expect("a session cookie")
 }
+
+/// A one-rate UBL invoice from the supplier of `nl_factuur.pdf`, without a due date.
+pub fn ubl_invoice(number: &str, net: &str, vat: &str, gross: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+  <cbc:ID>{number}</cbc:ID>
+  <cbc:IssueDate>2026-11-21</cbc:IssueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:AccountingSupplierParty><cac:Party>
+    <cac:PartyTaxScheme><cbc:CompanyID>NL812345678B01</cbc:CompanyID>
+      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Drukkerij Van der Meulen B.V.</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty><cac:Party>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij De Korenschoof</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingCustomerParty>
+  <cac:TaxTotal>
+    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+    <cac:TaxSubtotal>
+      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
+      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
+    </cac:TaxSubtotal>
+  </cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
+    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
+  </cac:LegalMonetaryTotal>
+  <cac:InvoiceLine>
+    <cbc:ID>1</cbc:ID>
+    <cbc:InvoicedQuantity unitCode="EA">1</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cac:Item><cbc:Name>Drukwerk folders</cbc:Name>
+      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
+  </cac:InvoiceLine>
+</Invoice>
+"#
+    )
+    .into_bytes()
+}
+
+/// The moto server (S3 and SQS on loopback) the test binary shares, started on first use.
+pub fn moto() -> &'static stapel_store_aws::moto::MotoServer {
+    static MOTO: std::sync::OnceLock<stapel_store_aws::moto::MotoServer> =
+        std::sync::OnceLock::new();
+    MOTO.get_or_init(stapel_store_aws::moto::MotoServer::start)
+}
+
+/// Backend flags plus more flags, as one argument list.
+pub fn with(flags: &[String], extra: &[&str]) -> Vec<String> {
+    flags
+        .iter()
+        .cloned()
+        .chain(extra.iter().map(|flag| (*flag).to_owned()))
+        .collect()
+}

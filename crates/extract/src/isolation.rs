@@ -285,31 +285,27 @@ struct EnvelopeError {
     message: String,
 }
 
-/// The child side of [`extract_pdf_text_isolated`]: read a PDF from `stdin` (bounded by
-/// [`PdfLimits::default`]), extract its text and write the result envelope to `stdout`.
+/// The child side of every isolated parse: read at most `max_input` bytes from `stdin`, turn
+/// them into an answer and write it to `stdout` as JSON.
 ///
-/// Returns the process exit code: 0 whenever an envelope was written, whether it carries text or
-/// an error; 1 only when stdin or stdout themselves fail.
-pub fn child_main_extract_pdf_text(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
-    let limits = PdfLimits::default();
-    let mut pdf = Vec::new();
-    let limit = u64::try_from(limits.max_pdf_bytes)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    if let Err(error) = stdin.take(limit).read_to_end(&mut pdf) {
+/// Returns the process exit code: 0 whenever an answer was written, whatever it says; 1 only
+/// when stdin or stdout themselves fail (said on stderr, under the subcommand's name).
+pub fn serve_child<T: Serialize>(
+    subcommand: &str,
+    max_input: u64,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    answer: impl FnOnce(Vec<u8>) -> T,
+) -> i32 {
+    let mut input = Vec::new();
+    if let Err(error) = stdin.take(max_input).read_to_end(&mut input) {
         let _ = writeln!(
             std::io::stderr(),
-            "extract-pdf-text: reading stdin failed: {error}"
+            "{subcommand}: reading stdin failed: {error}"
         );
         return 1;
     }
-    let envelope = match extract_pdf_text(&pdf, &limits) {
-        Ok(text) => Envelope::Ok(text),
-        Err(error) => Envelope::Error(EnvelopeError {
-            code: error.code().to_owned(),
-            message: error.detail(),
-        }),
-    };
+    let envelope = answer(input);
     let written = serde_json::to_writer(&mut *stdout, &envelope)
         .map_err(std::io::Error::from)
         .and_then(|()| stdout.flush());
@@ -318,11 +314,34 @@ pub fn child_main_extract_pdf_text(stdin: &mut dyn Read, stdout: &mut dyn Write)
         Err(error) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "extract-pdf-text: writing stdout failed: {error}"
+                "{subcommand}: writing stdout failed: {error}"
             );
             1
         }
     }
+}
+
+/// The child side of [`extract_pdf_text_isolated`]: read a PDF from `stdin` (bounded by
+/// [`PdfLimits::default`]; one byte more, so an oversized input is seen as such), extract its
+/// text and write the result envelope to `stdout`. Returns the exit code of [`serve_child`].
+pub fn child_main_extract_pdf_text(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
+    let limits = PdfLimits::default();
+    let max_input = u64::try_from(limits.max_pdf_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    serve_child(
+        EXTRACT_PDF_TEXT_SUBCOMMAND,
+        max_input,
+        stdin,
+        stdout,
+        |pdf| match extract_pdf_text(&pdf, &limits) {
+            Ok(text) => Envelope::Ok(text),
+            Err(error) => Envelope::Error(EnvelopeError {
+                code: error.code().to_owned(),
+                message: error.detail(),
+            }),
+        },
+    )
 }
 
 /// Extract a PDF's text in a limited child process: `program extract-pdf-text`.

@@ -26,7 +26,8 @@ pub mod pdf_text;
 pub use error::{ExtractError, IsolationError};
 pub use fields::{parse_invoice_text, parse_pdf_text};
 pub use isolation::{
-    child_main_extract_pdf_text, extract_pdf_text_isolated, run_isolated, IsolationLimits,
+    child_main_extract_pdf_text, extract_pdf_text_isolated, run_isolated, serve_child,
+    IsolationLimits,
 };
 pub use layout::{layout_text, PositionedWord};
 pub use pdf_text::{extract_pdf_text, PdfLimits, PdfText, TextLayer};

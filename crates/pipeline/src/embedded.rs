@@ -13,7 +13,7 @@ use stapel_einvoice::{
     find_embedded_xml, might_have_attachments, read_attachments, EInvoice, EInvoiceError,
     EmbeddedXml, HybridPdfLimits, XmlLimits,
 };
-use stapel_extract::{run_isolated, IsolationLimits};
+use stapel_extract::{run_isolated, serve_child, IsolationLimits};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -45,42 +45,27 @@ struct WireAttachment {
 /// themselves fail.
 pub fn child_main_find_embedded_xml(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
     let limits = HybridPdfLimits::default();
-    let mut pdf = Vec::new();
-    let limit = u64::try_from(limits.max_pdf_bytes)
+    let max_input = u64::try_from(limits.max_pdf_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
-    if let Err(error) = stdin.take(limit).read_to_end(&mut pdf) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{FIND_EMBEDDED_XML_SUBCOMMAND}: reading stdin failed: {error}"
-        );
-        return 1;
-    }
-    let envelope = match find_embedded_xml(&pdf, &limits) {
-        Ok(files) => Envelope::Ok(
-            files
-                .into_iter()
-                .map(|file| WireAttachment {
-                    name: file.name,
-                    text: String::from_utf8(file.bytes).ok(),
-                })
-                .collect(),
-        ),
-        Err(error) => Envelope::Error(error.to_string()),
-    };
-    let written = serde_json::to_writer(&mut *stdout, &envelope)
-        .map_err(std::io::Error::from)
-        .and_then(|()| stdout.flush());
-    match written {
-        Ok(()) => 0,
-        Err(error) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{FIND_EMBEDDED_XML_SUBCOMMAND}: writing stdout failed: {error}"
-            );
-            1
-        }
-    }
+    serve_child(
+        FIND_EMBEDDED_XML_SUBCOMMAND,
+        max_input,
+        stdin,
+        stdout,
+        |pdf| match find_embedded_xml(&pdf, &limits) {
+            Ok(files) => Envelope::Ok(
+                files
+                    .into_iter()
+                    .map(|file| WireAttachment {
+                        name: file.name,
+                        text: String::from_utf8(file.bytes).ok(),
+                    })
+                    .collect(),
+            ),
+            Err(error) => Envelope::Error(error.to_string()),
+        },
+    )
 }
 
 /// [`stapel_einvoice::read_hybrid_pdf`] with the PDF walk in a limited child process

@@ -10,7 +10,9 @@
 //! text-layer PDF gets, so one field parser serves both.
 
 use serde::{Deserialize, Serialize};
-use stapel_extract::{run_isolated, IsolationError, IsolationLimits, PdfText, PositionedWord};
+use stapel_extract::{
+    run_isolated, serve_child, IsolationError, IsolationLimits, PdfText, PositionedWord,
+};
 use stapel_ocr::{InputFormat, OcrConfig, OcrDocument, OcrEngine, OcrError};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -188,36 +190,21 @@ pub fn child_main_ocr_document(
     stdout: &mut dyn Write,
     selection: PageSelection,
 ) -> i32 {
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
-    if let Err(error) = stdin.take(limit).read_to_end(&mut bytes) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "ocr-document: reading stdin failed: {error}"
-        );
-        return 1;
-    }
     let selection = match selection {
         PageSelection::AllUpTo(max_pages) => PageSelection::AllUpTo(max_pages.min(MAX_OCR_PAGES)),
         range => range,
     };
-    let envelope = match ocr_pages(&bytes, selection) {
-        Ok(reading) => Envelope::Ok(reading),
-        Err(failure) => Envelope::Error(failure),
-    };
-    let written = serde_json::to_writer(&mut *stdout, &envelope)
-        .map_err(std::io::Error::from)
-        .and_then(|()| stdout.flush());
-    match written {
-        Ok(()) => 0,
-        Err(error) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "ocr-document: writing stdout failed: {error}"
-            );
-            1
-        }
-    }
+    let max_input = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
+    serve_child(
+        OCR_DOCUMENT_SUBCOMMAND,
+        max_input,
+        stdin,
+        stdout,
+        |bytes| match ocr_pages(&bytes, selection) {
+            Ok(reading) => Envelope::Ok(reading),
+            Err(failure) => Envelope::Error(failure),
+        },
+    )
 }
 
 /// Limits for one OCR child. A page takes about a second at 300 DPI on one core; the wall
