@@ -425,22 +425,9 @@ async fn chaos_on_s3_sqs_and_postgres() {
     ];
     let command = {
         let db = db.clone();
-        move || {
-            let mut command = db.command();
-            moto().configure(&mut command);
-            command
-        }
+        move || support::moto_dispatcher(&db)
     };
-    let output = command()
-        .arg("setup")
-        .args(&flags)
-        .output()
-        .expect("dispatcher setup runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::set_up_moto_backends(&db, &flags);
     let args = stapel_worker::BackendArgs {
         data_dir: dir.path().to_path_buf(),
         max_receives: MAX_RECEIVES.parse().unwrap(),

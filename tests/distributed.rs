@@ -8,19 +8,12 @@ mod support;
 use stapel_store_aws::moto::unique_name;
 use stapel_store_aws::AwsConfig;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use support::{
-    assert_balanced, get, libc_kill, moto, sample, serve_with, upload, wait_final, wait_processing,
-    with, worker_with, Db, DbEnv, Running,
+    assert_balanced, get, libc_kill, moto, moto_dispatcher, sample, serve_with,
+    set_up_moto_backends, upload, wait_final, wait_processing, with, worker_with, Db, DbEnv,
+    Running,
 };
-
-/// A `dispatcher` command that reaches moto and nothing else, with the test's records.
-fn dispatcher(db: &DbEnv) -> Command {
-    let mut command = db.command();
-    moto().configure(&mut command);
-    command
-}
 
 /// A fresh bucket and queue pair, created with `dispatcher setup`; returns the backend flags.
 fn set_up_backends(db: &DbEnv) -> Vec<String> {
@@ -35,29 +28,19 @@ fn set_up_backends(db: &DbEnv) -> Vec<String> {
         "--max-receives".to_owned(),
         "3".to_owned(),
     ];
-    let output = dispatcher(db)
-        .arg("setup")
-        .args(&flags)
-        .output()
-        .expect("dispatcher setup runs");
-    assert!(
-        output.status.success(),
-        "dispatcher setup failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed = String::from_utf8_lossy(&output.stdout);
+    let printed = set_up_moto_backends(db, &flags);
     assert!(printed.contains(&format!("{queue}-dead")), "{printed}");
     flags
 }
 
 fn serve(db: &DbEnv, data_dir: &Path, flags: &[String]) -> (Running, String) {
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    serve_with(dispatcher(db), data_dir, 0, &flags)
+    serve_with(moto_dispatcher(db), data_dir, 0, &flags)
 }
 
 fn worker(db: &DbEnv, data_dir: &Path, flags: &[String]) -> Running {
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    worker_with(dispatcher(db), data_dir, &flags)
+    worker_with(moto_dispatcher(db), data_dir, &flags)
 }
 
 /// Keys under the bucket of `flags`, to prove the files went to S3.
@@ -92,7 +75,7 @@ async fn uploads_become_proposals_through_s3_and_sqs(db: Db) {
     let _first = worker(&db, dir.path(), &flags);
     let _second = worker(&db, dir.path(), &flags);
     let client = support::client_with_key(&support::create_key_with(
-        dispatcher(&db),
+        moto_dispatcher(&db),
         dir.path(),
         "e2e",
         &flags,
@@ -146,7 +129,7 @@ async fn a_killed_workers_job_is_redelivered_through_sqs(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(&db, dir.path(), &flags);
     let client = support::client_with_key(&support::create_key_with(
-        dispatcher(&db),
+        moto_dispatcher(&db),
         dir.path(),
         "e2e",
         &flags,

@@ -442,3 +442,27 @@ pub fn with(flags: &[String], extra: &[&str]) -> Vec<String> {
         .chain(extra.iter().map(|flag| (*flag).to_owned()))
         .collect()
 }
+
+/// A `dispatcher` command that reaches the shared moto server and nothing else, with the test's
+/// records database.
+pub fn moto_dispatcher(db: &DbEnv) -> Command {
+    let mut command = db.command();
+    moto().configure(&mut command);
+    command
+}
+
+/// `dispatcher setup` with these backend flags against moto (bucket, queues, dead-letter queue);
+/// returns what it printed.
+pub fn set_up_moto_backends(db: &DbEnv, flags: &[String]) -> String {
+    let output = moto_dispatcher(db)
+        .arg("setup")
+        .args(flags)
+        .output()
+        .expect("dispatcher setup runs");
+    assert!(
+        output.status.success(),
+        "dispatcher setup failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
