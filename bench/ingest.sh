@@ -3,11 +3,11 @@
 # fixed count and concurrency, against `dispatcher serve` on the embedded default with two local
 # workers kept busy by the very backlog the burst creates; then waits until every document is
 # final (nothing lost) and reports the dispatcher's peak memory (VmHWM).
-#   bench/ingest.sh [COUNT] [CONCURRENCY]      (default 10000 64; --quick: 2000 64)
+#   bench/ingest.sh [COUNT] [CONCURRENCY]      (default 10000 16; --quick: 2000 16)
 . "$(dirname "$0")/lib.sh"
 build_release
 count=${1:-$([ "$QUICK" = 1 ] && echo 2000 || echo 10000)}
-concurrency=${2:-64}
+concurrency=${2:-16}
 port=${STAPEL_BENCH_PORT:-18080}
 data=$WORK/ingest-data
 rm -rf "$data"

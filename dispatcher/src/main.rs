@@ -12,8 +12,7 @@ use stapel_dispatcher::telemetry::MetricsState;
 use stapel_dispatcher::upload_cmd;
 use stapel_pipeline::ingest::default_target;
 use stapel_worker::{
-    extract_pdf_text_child, find_embedded_xml_child, init_tracing, ocr_document_child,
-    shutdown_signal, BackendArgs, LogFormat, WorkerArgs,
+    init_tracing, shutdown_signal, BackendArgs, ChildCommand, LogFormat, WorkerArgs,
 };
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -62,9 +61,8 @@ enum Command {
     /// Create the S3 bucket, the SQS queue and its dead-letter queue named by --store and
     /// --queue, for local use against an S3/SQS-compatible endpoint (e.g. moto, LocalStack).
     Setup(BackendArgs),
-    /// Internal: parse one PDF from stdin in this isolated process.
-    #[command(name = "extract-pdf-text", hide = true)]
-    ExtractPdfText,
+    #[command(flatten)]
+    Child(ChildCommand),
     /// Internal: render one PDF page from stdin as PNG, in this isolated process.
     #[command(name = "render-page", hide = true)]
     RenderPage {
@@ -74,20 +72,6 @@ enum Command {
         /// Resolution.
         #[arg(long, default_value_t = 110)]
         dpi: u32,
-    },
-    /// Internal: find the e-invoice XML attached to one PDF from stdin, in this isolated
-    /// process.
-    #[command(name = "find-embedded-xml", hide = true)]
-    FindEmbeddedXml,
-    /// Internal: OCR one scan or image from stdin in this isolated process.
-    #[command(name = "ocr-document", hide = true)]
-    OcrDocument {
-        /// Refuse scans with more pages than this.
-        #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
-        max_pages: u32,
-        /// Read only these pages, `FIRST-LAST` (one part of a split scan).
-        #[arg(long, value_parser = stapel_worker::parse_page_range)]
-        pages: Option<(u32, u32)>,
     },
 }
 
@@ -187,6 +171,11 @@ struct PoolArgs {
     /// Pages per page-range job when local workers split a long scan.
     #[arg(long, env = "STAPEL_SCAN_PART_PAGES", default_value_t = stapel_pipeline::lanes::DEFAULT_PART_PAGES)]
     scan_part_pages: u32,
+
+    /// Niceness added to local workers (0 to 19): they use every idle core, but the CPU goes
+    /// to the dispatcher first, so accepting uploads does not slow down while workers are busy.
+    #[arg(long, env = "STAPEL_WORKER_NICE", default_value_t = 10, value_parser = clap::value_parser!(i32).range(0..=19))]
+    worker_nice: i32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -251,11 +240,7 @@ const TENANT: &str = "local";
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::ExtractPdfText => return ExitCode::from(extract_pdf_text_child() as u8),
-        Command::FindEmbeddedXml => return ExitCode::from(find_embedded_xml_child() as u8),
-        Command::OcrDocument { max_pages, pages } => {
-            return ExitCode::from(ocr_document_child(max_pages, pages) as u8)
-        }
+        Command::Child(command) => return ExitCode::from(command.run() as u8),
         Command::RenderPage { page, dpi } => {
             return ExitCode::from(
                 stapel_dispatcher::http::page_image::render_page_child(page, dpi) as u8,
@@ -301,10 +286,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => stapel_worker::run(args, shutdown_signal())
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::ExtractPdfText
-            | Command::FindEmbeddedXml
-            | Command::OcrDocument { .. }
-            | Command::RenderPage { .. } => {
+            Command::Child(_) | Command::RenderPage { .. } => {
                 unreachable!("handled before the runtime starts")
             }
         }
@@ -398,6 +380,7 @@ fn start_pool_of_size(args: &PoolArgs, size: usize) -> anyhow::Result<WorkerPool
         env: args.backend.to_env(),
         size,
         stop_grace: Duration::from_secs(60),
+        nice: args.worker_nice,
     }))
 }
 

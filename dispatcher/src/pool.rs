@@ -29,6 +29,9 @@ pub struct PoolConfig {
     pub size: usize,
     /// How long a worker may take to finish its job after SIGTERM before it is killed.
     pub stop_grace: Duration,
+    /// Niceness added to each worker (and so to its isolated children): on one machine the
+    /// dispatcher's uploads come before processing.
+    pub nice: i32,
 }
 
 /// What the pool is doing, for the autoscaler's logs and for tests.
@@ -138,13 +141,17 @@ impl WorkerPool {
 /// shutting the pool down (SIGKILL, a crash), the kernel sends the worker SIGTERM, and the
 /// worker releases its job and exits instead of polling on as an orphan. (`kill_on_drop` only
 /// covers an orderly exit.) The signal follows the spawning thread, a runtime thread that
-/// lives as long as the dispatcher.
+/// lives as long as the dispatcher. The worker also runs `nice` steps below the dispatcher.
 #[cfg(target_os = "linux")]
-fn stop_with_this_process(command: &mut Command) {
+fn stop_with_this_process(command: &mut Command, nice: i32) {
     let parent = std::process::id() as libc::pid_t;
-    // SAFETY: between fork and exec only async-signal-safe calls: prctl, getppid.
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl, getppid, nice.
     unsafe {
         command.pre_exec(move || {
+            // Best effort: a worker at the dispatcher's priority still works.
+            if nice != 0 {
+                libc::nice(nice);
+            }
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
@@ -158,7 +165,7 @@ fn stop_with_this_process(command: &mut Command) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn stop_with_this_process(_command: &mut Command) {}
+fn stop_with_this_process(_command: &mut Command, _nice: i32) {}
 
 fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
     let mut command = Command::new(&config.program);
@@ -168,7 +175,7 @@ fn spawn_worker(config: &PoolConfig, index: usize) -> Option<Child> {
         // Meant for a worker of its own: local workers would all claim the same port.
         .env_remove("STAPEL_WORKER_METRICS_ADDR")
         .kill_on_drop(true);
-    stop_with_this_process(&mut command);
+    stop_with_this_process(&mut command, config.nice);
     match command.spawn() {
         Ok(child) => {
             tracing::info!(worker = index, pid = child.id(), "worker started");
@@ -353,6 +360,7 @@ mod tests {
             env: Vec::new(),
             size,
             stop_grace: grace,
+            nice: 0,
         }
     }
 
@@ -377,6 +385,39 @@ mod tests {
 
     fn finished(dir: &std::path::Path, pid: u32) -> bool {
         dir.join(format!("finished-{pid}")).exists()
+    }
+
+    #[tokio::test]
+    async fn workers_run_at_the_configured_niceness_below_the_dispatcher() {
+        fn niceness(stat: &str) -> i32 {
+            // Field 19 of /proc/PID/stat, counted after the parenthesised command name.
+            let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+            after_name.split(' ').nth(16).unwrap().parse().unwrap()
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("stat");
+        let config = PoolConfig {
+            program: "/bin/sh".into(),
+            args: vec![
+                "-c".into(),
+                format!(
+                    "cat /proc/$$/stat > {out}.tmp; mv {out}.tmp {out}; \
+                     while true; do sleep 0.05; done",
+                    out = out.display()
+                )
+                .into(),
+            ],
+            env: Vec::new(),
+            size: 1,
+            stop_grace: Duration::from_millis(500),
+            nice: 7,
+        };
+        let pool = WorkerPool::start(config);
+        wait_for(&pool, "the worker's stat", |_| out.exists()).await;
+        let ours = niceness(&std::fs::read_to_string("/proc/self/stat").unwrap());
+        let worker = niceness(&std::fs::read_to_string(&out).unwrap());
+        assert_eq!(worker, (ours + 7).min(19));
+        pool.shutdown().await;
     }
 
     #[tokio::test]
@@ -441,6 +482,7 @@ mod tests {
             env: Vec::new(),
             size: 2,
             stop_grace: Duration::from_millis(500),
+            nice: 0,
         };
         let pool = WorkerPool::start(config);
         wait_for(&pool, "two workers", |s| s.running.len() == 2).await;

@@ -2,13 +2,14 @@
 //!
 //! The `worker` binary and the dispatcher's `worker` subcommand (which the local pool spawns)
 //! both run [`run`], so the embedded default and a distributed deployment process jobs with the
-//! same code. [`extract_pdf_text_child`] is the other side of the isolated PDF parser: the
-//! worker re-executes itself with the hidden `extract-pdf-text` subcommand for every PDF.
+//! same code. [`ChildCommand`] is the other side of the isolated parsers: the worker re-executes itself with a hidden
+//! subcommand (`extract-pdf-text --serve`, ...) and keeps that child for the next documents.
 
 pub mod telemetry;
 
 use anyhow::Context;
-use stapel_extract::IsolationLimits;
+use stapel_extract::{ChildMode, Children, IsolationLimits, WarmChildren};
+pub use stapel_pipeline::ocr::parse_page_range;
 use stapel_pipeline::process::PdfTextRunner;
 use stapel_pipeline::worker::{run_worker, WorkerConfig};
 use stapel_pipeline::{
@@ -21,6 +22,7 @@ use std::ffi::OsString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the backends are: shared by the dispatcher and the worker.
@@ -289,6 +291,12 @@ pub struct WorkerArgs {
     #[arg(long, env = "STAPEL_WORKER_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
 
+    /// Documents one isolated child (PDF parser, attachment lookup, OCR) reads before it is
+    /// replaced by a fresh one; 0 starts a child for every document. Reuse saves a process
+    /// start and, for OCR, loading the language models per document.
+    #[arg(long, env = "STAPEL_CHILD_REUSE", default_value_t = stapel_extract::warm::DEFAULT_MAX_USES)]
+    pub child_reuse: u32,
+
     /// Test hook: milliseconds to pause after taking a job, before processing it.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_pause_ms: u64,
@@ -304,7 +312,12 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
         cpu_seconds: args.pdf_timeout,
         ..IsolationLimits::default()
     };
-    let mut config = WorkerConfig::new(PdfTextRunner::Isolated { program, limits });
+    // Warm children serve document after document; 0 starts a fresh one per document.
+    let children = match args.child_reuse {
+        0 => Children::fresh(program),
+        uses => Children::Warm(Arc::new(WarmChildren::new(program, uses))),
+    };
+    let mut config = WorkerConfig::new(PdfTextRunner::Isolated { children, limits });
     config.visibility_timeout = Duration::from_secs(args.visibility_timeout.max(1));
     config.heartbeat_interval = Duration::from_secs(args.heartbeat_interval.max(1));
     config.wait_time = Duration::from_secs(args.wait_time.min(20));
@@ -329,50 +342,79 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
     Ok(())
 }
 
-/// The child side of the isolated PDF parser: PDF on stdin, result envelope on stdout.
-/// Returns the process exit code.
-pub fn extract_pdf_text_child() -> i32 {
-    let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
-    stapel_extract::child_main_extract_pdf_text(&mut stdin, &mut stdout)
+/// The hidden subcommands an isolated child runs. The worker binary and the dispatcher (whose
+/// `worker` subcommand spawns children of the dispatcher executable) both offer them.
+#[derive(Debug, clap::Subcommand)]
+pub enum ChildCommand {
+    /// Internal: parse one PDF from stdin in this isolated process.
+    #[command(name = "extract-pdf-text", hide = true)]
+    ExtractPdfText {
+        /// Serve framed requests until stdin closes (a warm child).
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Internal: find the e-invoice XML attached to one PDF from stdin, in this isolated
+    /// process.
+    #[command(name = "find-embedded-xml", hide = true)]
+    FindEmbeddedXml {
+        /// Serve framed requests until stdin closes (a warm child).
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Internal: OCR one scan or image from stdin in this isolated process.
+    #[command(name = "ocr-document", hide = true)]
+    OcrDocument {
+        /// Serve framed requests until stdin closes (a warm child); each request carries its
+        /// own page selection.
+        #[arg(long)]
+        serve: bool,
+        /// Refuse scans with more pages than this.
+        #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
+        max_pages: u32,
+        /// Read only these pages, `FIRST-LAST` (one part of a split scan).
+        #[arg(long, value_parser = parse_page_range)]
+        pages: Option<(u32, u32)>,
+    },
 }
 
-/// The child side of the isolated e-invoice attachment lookup: a PDF on stdin, the XML
-/// attachments it carries on stdout. Returns the process exit code.
-pub fn find_embedded_xml_child() -> i32 {
-    let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
-    stapel_pipeline::embedded::child_main_find_embedded_xml(&mut stdin, &mut stdout)
-}
-
-/// The child side of the isolated OCR reader: a scan or image on stdin, result envelope on
-/// stdout. Returns the process exit code.
-pub fn ocr_document_child(max_pages: u32, pages: Option<(u32, u32)>) -> i32 {
-    use stapel_pipeline::ocr::PageSelection;
-    let selection = match pages {
-        Some((first, last)) => PageSelection::Range(first, last),
-        None => PageSelection::AllUpTo(max_pages),
-    };
-    let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
-    stapel_pipeline::ocr::child_main_ocr_document(&mut stdin, &mut stdout, selection)
-}
-
-/// Parse `FIRST-LAST` (1-based, FIRST ≤ LAST), the page range of `ocr-document --pages`.
-pub fn parse_page_range(text: &str) -> Result<(u32, u32), String> {
-    let (first, last) = text
-        .split_once('-')
-        .ok_or_else(|| format!("{text:?} is not FIRST-LAST"))?;
-    let first: u32 = first
-        .parse()
-        .map_err(|_| format!("{first:?} is not a page number"))?;
-    let last: u32 = last
-        .parse()
-        .map_err(|_| format!("{last:?} is not a page number"))?;
-    if first == 0 || first > last {
-        return Err(format!("{text:?} is not a page range (pages count from 1)"));
+impl ChildCommand {
+    /// Answer on stdin and stdout: one document, or (with `--serve`) request after request.
+    /// Returns the process exit code.
+    pub fn run(self) -> i32 {
+        let mut stdin = std::io::stdin().lock();
+        let mut stdout = std::io::stdout().lock();
+        match self {
+            Self::ExtractPdfText { serve } => stapel_extract::child_main_extract_pdf_text(
+                ChildMode::from_flag(serve),
+                &mut stdin,
+                &mut stdout,
+            ),
+            Self::FindEmbeddedXml { serve } => {
+                stapel_pipeline::embedded::child_main_find_embedded_xml(
+                    ChildMode::from_flag(serve),
+                    &mut stdin,
+                    &mut stdout,
+                )
+            }
+            Self::OcrDocument {
+                serve,
+                max_pages,
+                pages,
+            } => {
+                use stapel_pipeline::ocr::PageSelection;
+                let selection = match pages {
+                    Some((first, last)) => PageSelection::Range(first, last),
+                    None => PageSelection::AllUpTo(max_pages),
+                };
+                stapel_pipeline::ocr::child_main_ocr_document(
+                    ChildMode::from_flag(serve),
+                    &mut stdin,
+                    &mut stdout,
+                    selection,
+                )
+            }
+        }
     }
-    Ok((first, last))
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals that ask a process to stop gracefully.

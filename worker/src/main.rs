@@ -1,10 +1,7 @@
 //! `worker`: pull jobs from the queue and process them until SIGTERM.
 
 use clap::Parser;
-use stapel_worker::{
-    extract_pdf_text_child, find_embedded_xml_child, init_tracing, ocr_document_child, run,
-    shutdown_signal, LogFormat, WorkerArgs,
-};
+use stapel_worker::{init_tracing, run, shutdown_signal, ChildCommand, LogFormat, WorkerArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "worker", version, about = "Process stapel jobs from the queue")]
@@ -28,34 +25,14 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Internal: parse one PDF from stdin in this isolated process.
-    #[command(name = "extract-pdf-text", hide = true)]
-    ExtractPdfText,
-    /// Internal: find the e-invoice XML attached to one PDF from stdin, in this isolated
-    /// process.
-    #[command(name = "find-embedded-xml", hide = true)]
-    FindEmbeddedXml,
-    /// Internal: OCR one scan or image from stdin in this isolated process.
-    #[command(name = "ocr-document", hide = true)]
-    OcrDocument {
-        /// Refuse scans with more pages than this.
-        #[arg(long, default_value_t = stapel_pipeline::ocr::MAX_OCR_PAGES)]
-        max_pages: u32,
-        /// Read only these pages, `FIRST-LAST` (one part of a split scan).
-        #[arg(long, value_parser = stapel_worker::parse_page_range)]
-        pages: Option<(u32, u32)>,
-    },
+    #[command(flatten)]
+    Child(ChildCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::ExtractPdfText) => std::process::exit(extract_pdf_text_child()),
-        Some(Command::FindEmbeddedXml) => std::process::exit(find_embedded_xml_child()),
-        Some(Command::OcrDocument { max_pages, pages }) => {
-            std::process::exit(ocr_document_child(max_pages, pages))
-        }
-        None => {}
+    if let Some(Command::Child(command)) = cli.command {
+        std::process::exit(command.run());
     }
     init_tracing(cli.log_format);
     let runtime = tokio::runtime::Runtime::new()?;

@@ -14,6 +14,7 @@
 //! failed, and [`run_isolated`] reports that as an [`IsolationError`].
 
 use crate::pdf_text::{check_pdf_header_and_size, extract_pdf_text, PdfLimits, PdfText};
+use crate::warm::{ChildMode, Children};
 use crate::{ExtractError, IsolationError};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -70,43 +71,8 @@ pub fn run_isolated(
 ) -> Result<Vec<u8>, IsolationError> {
     let started = Instant::now();
     let deadline = started + limits.wall_time;
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        // Parallelism comes from workers, not from threads inside one child: libgomp (used by
-        // libtesseract) reads this when it loads, so it must be in the child's environment.
-        .env("OMP_THREAD_LIMIT", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let address_space = limits.address_space_bytes as libc::rlim_t;
     let cpu_seconds = limits.cpu_seconds as libc::rlim_t;
-    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
-    // functions may be called. It calls only setpgid and setrlimit (both async-signal-safe),
-    // reads plain integers captured by copy, and builds errors with `last_os_error`, which does
-    // not allocate.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::setpgid(0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let memory = libc::rlimit {
-                rlim_cur: address_space,
-                rlim_max: address_space,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &memory) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let cpu = libc::rlimit {
-                rlim_cur: cpu_seconds,
-                rlim_max: cpu_seconds.saturating_add(1),
-            };
-            if libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let mut command = limited_command(program, args, limits, cpu_seconds.saturating_add(1));
     let mut child = command.spawn().map_err(|source| IsolationError::Spawn {
         program: program.display().to_string(),
         source,
@@ -230,8 +196,56 @@ pub fn run_isolated(
     }
 }
 
+/// `program args..` with piped stdio, set up to start in its own process group under
+/// `limits`' address-space limit and CPU limit (soft `limits.cpu_seconds`, hard `cpu_hard`).
+pub(crate) fn limited_command(
+    program: &Path,
+    args: &[&str],
+    limits: &IsolationLimits,
+    cpu_hard: libc::rlim_t,
+) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        // Parallelism comes from workers, not from threads inside one child: libgomp (used by
+        // libtesseract) reads this when it loads, so it must be in the child's environment.
+        .env("OMP_THREAD_LIMIT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let address_space = limits.address_space_bytes as libc::rlim_t;
+    let cpu_seconds = limits.cpu_seconds as libc::rlim_t;
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // functions may be called. It calls only setpgid and setrlimit (both async-signal-safe),
+    // reads plain integers captured by copy, and builds errors with `last_os_error`, which does
+    // not allocate.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setpgid(0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let memory = libc::rlimit {
+                rlim_cur: address_space,
+                rlim_max: address_space,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &memory) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let cpu = libc::rlimit {
+                rlim_cur: cpu_seconds,
+                rlim_max: cpu_hard.max(cpu_seconds),
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 /// Kill the child's whole process group (it is the group leader) and reap it.
-fn kill_group(child: &mut Child) {
+pub(crate) fn kill_group(child: &mut Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: kill has no memory-safety preconditions. The child is not yet reaped, so its
         // pid (and group id, as it called setpgid(0, 0)) cannot have been reused.
@@ -323,18 +337,23 @@ pub fn serve_child<T: Serialize>(
 
 /// The child side of [`extract_pdf_text_isolated`]: read a PDF from `stdin` (bounded by
 /// [`PdfLimits::default`]; one byte more, so an oversized input is seen as such), extract its
-/// text and write the result envelope to `stdout`. Returns the exit code of [`serve_child`].
-pub fn child_main_extract_pdf_text(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
+/// text and write the result envelope to `stdout`; in [`ChildMode::Serve`], one per request.
+/// Returns the exit code of [`serve_child`] or [`crate::warm::serve_requests`].
+pub fn child_main_extract_pdf_text(
+    mode: ChildMode,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+) -> i32 {
     let limits = PdfLimits::default();
     let max_input = u64::try_from(limits.max_pdf_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
-    serve_child(
+    mode.answer(
         EXTRACT_PDF_TEXT_SUBCOMMAND,
         max_input,
         stdin,
         stdout,
-        |pdf| match extract_pdf_text(&pdf, &limits) {
+        |_, pdf| match extract_pdf_text(&pdf, &limits) {
             Ok(text) => Envelope::Ok(text),
             Err(error) => Envelope::Error(EnvelopeError {
                 code: error.code().to_owned(),
@@ -344,17 +363,17 @@ pub fn child_main_extract_pdf_text(stdin: &mut dyn Read, stdout: &mut dyn Write)
     )
 }
 
-/// Extract a PDF's text in a limited child process: `program extract-pdf-text`.
+/// Extract a PDF's text in a limited child process: `extract-pdf-text` of `children`.
 ///
 /// Header and size are checked here first, so junk never costs a process. The child's envelope
 /// error is rebuilt into the same [`ExtractError`] variant the in-process call would return.
 pub fn extract_pdf_text_isolated(
-    program: &Path,
+    children: &Children,
     pdf: &[u8],
     limits: &IsolationLimits,
 ) -> Result<PdfText, ExtractError> {
     check_pdf_header_and_size(pdf, &PdfLimits::default())?;
-    let output = run_isolated(program, &[EXTRACT_PDF_TEXT_SUBCOMMAND], pdf, limits)?;
+    let output = children.run(EXTRACT_PDF_TEXT_SUBCOMMAND, &[], pdf, limits)?;
     let envelope: Envelope =
         serde_json::from_slice(&output).map_err(|error| ExtractError::ChildProtocol {
             message: format!("{error} (got {} bytes)", output.len()),
@@ -524,7 +543,8 @@ mod tests {
     #[test]
     fn child_writes_an_error_envelope_and_exits_zero() {
         let mut output = Vec::new();
-        let code = child_main_extract_pdf_text(&mut &b"not a pdf"[..], &mut output);
+        let code =
+            child_main_extract_pdf_text(ChildMode::Once, &mut &b"not a pdf"[..], &mut output);
         assert_eq!(code, 0);
         let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
         assert_eq!(json["error"]["code"], "pdf.not_a_pdf");

@@ -7,6 +7,7 @@
 //!   words back in reading order by their position on the page.
 //! - [`isolation`] runs that parser in a time- and memory-limited child process, because a
 //!   damaged PDF can also loop forever or eat all memory ([`extract_pdf_text_isolated`]).
+//! - [`warm`] keeps such children alive across documents, with the same limits per request.
 //! - [`fields`] turns the text into invoice fields without templates, with a confidence per field
 //!   ([`parse_invoice_text`]).
 //!
@@ -22,6 +23,7 @@ pub mod fields;
 pub mod isolation;
 pub mod layout;
 pub mod pdf_text;
+pub mod warm;
 
 pub use error::{ExtractError, IsolationError};
 pub use fields::{parse_invoice_text, parse_pdf_text};
@@ -31,3 +33,4 @@ pub use isolation::{
 };
 pub use layout::{layout_text, PositionedWord};
 pub use pdf_text::{extract_pdf_text, PdfLimits, PdfText, TextLayer};
+pub use warm::{serve_requests, ChildMode, Children, WarmChildren};

@@ -13,9 +13,8 @@ use stapel_einvoice::{
     find_embedded_xml, might_have_attachments, read_attachments, EInvoice, EInvoiceError,
     EmbeddedXml, HybridPdfLimits, XmlLimits,
 };
-use stapel_extract::{run_isolated, serve_child, IsolationLimits};
+use stapel_extract::{ChildMode, Children, IsolationLimits};
 use std::io::{Read, Write};
-use std::path::Path;
 
 /// The subcommand of the worker binary that runs [`child_main_find_embedded_xml`].
 pub const FIND_EMBEDDED_XML_SUBCOMMAND: &str = "find-embedded-xml";
@@ -39,21 +38,26 @@ struct WireAttachment {
     text: Option<String>,
 }
 
-/// The child side of [`read_hybrid_pdf_isolated`]: a PDF on `stdin`, the envelope on `stdout`.
+/// The child side of [`read_hybrid_pdf_isolated`]: a PDF on `stdin`, the envelope on `stdout`
+/// (in [`ChildMode::Serve`], one per request).
 ///
-/// Returns the process exit code: 0 whenever an envelope was written; 1 when stdin or stdout
-/// themselves fail.
-pub fn child_main_find_embedded_xml(stdin: &mut dyn Read, stdout: &mut dyn Write) -> i32 {
+/// Returns the process exit code: 0 whenever an envelope was written (`Serve`: when stdin
+/// closed); 1 when stdin or stdout themselves fail.
+pub fn child_main_find_embedded_xml(
+    mode: ChildMode,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+) -> i32 {
     let limits = HybridPdfLimits::default();
     let max_input = u64::try_from(limits.max_pdf_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
-    serve_child(
+    mode.answer(
         FIND_EMBEDDED_XML_SUBCOMMAND,
         max_input,
         stdin,
         stdout,
-        |pdf| match find_embedded_xml(&pdf, &limits) {
+        |_, pdf| match find_embedded_xml(&pdf, &limits) {
             Ok(files) => Envelope::Ok(
                 files
                     .into_iter()
@@ -72,7 +76,7 @@ pub fn child_main_find_embedded_xml(stdin: &mut dyn Read, stdout: &mut dyn Write
 /// (`program find-embedded-xml`). `Ok(None)` when the PDF has no XML attachment; `Err` when
 /// it has some but none reads, or the walk failed (the child's error, or its death by a limit).
 pub fn read_hybrid_pdf_isolated(
-    program: &Path,
+    children: &Children,
     pdf: &[u8],
     limits: &IsolationLimits,
     xml_limits: &XmlLimits,
@@ -86,7 +90,8 @@ pub fn read_hybrid_pdf_isolated(
         max_output_bytes: 2 * HybridPdfLimits::default().max_attachment_bytes + 1024 * 1024,
         ..limits.clone()
     };
-    let output = run_isolated(program, &[FIND_EMBEDDED_XML_SUBCOMMAND], pdf, &limits)
+    let output = children
+        .run(FIND_EMBEDDED_XML_SUBCOMMAND, &[], pdf, &limits)
         .map_err(|error| broken(format!("the attachment lookup {error}")))?;
     let envelope: Envelope = serde_json::from_slice(&output).map_err(|error| {
         broken(format!(
@@ -119,7 +124,7 @@ mod tests {
     #[test]
     fn ordinary_pdfs_start_no_child() {
         // The program does not exist: reaching it would be a spawn error.
-        let missing = Path::new("/nonexistent/stapel");
+        let missing = &Children::fresh("/nonexistent/stapel");
         let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF";
         let read = read_hybrid_pdf_isolated(
             missing,
@@ -148,7 +153,7 @@ mod tests {
         .unwrap();
         let mut stdout = Vec::new();
         assert_eq!(
-            child_main_find_embedded_xml(&mut pdf.as_slice(), &mut stdout),
+            child_main_find_embedded_xml(ChildMode::Once, &mut pdf.as_slice(), &mut stdout),
             0
         );
         let Envelope::Ok(files) = serde_json::from_slice(&stdout).unwrap() else {
@@ -162,7 +167,11 @@ mod tests {
             .contains("CrossIndustryInvoice"));
 
         let mut stdout = Vec::new();
-        child_main_find_embedded_xml(&mut &b"%PDF-1.4\n/AF junk"[..], &mut stdout);
+        child_main_find_embedded_xml(
+            ChildMode::Once,
+            &mut &b"%PDF-1.4\n/AF junk"[..],
+            &mut stdout,
+        );
         let envelope: Envelope = serde_json::from_slice(&stdout).unwrap();
         assert!(matches!(envelope, Envelope::Error(_)), "{envelope:?}");
     }

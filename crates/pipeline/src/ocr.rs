@@ -3,7 +3,10 @@
 //! Rendering (hayro) and recognition (libtesseract) run on hostile bytes, so, like the PDF text
 //! parser, they run in a child process (`<exe> ocr-document`) under wall-clock, CPU and memory
 //! limits: a runaway render or a crash in C++ fails the document, not the worker. The child
-//! creates one Tesseract engine and reuses it for every page of the document.
+//! creates one Tesseract engine and reuses it for every page of the document and, when it is a
+//! warm child (`ocr-document --serve`, see `stapel_extract::warm`), for every document after:
+//! the language models stay loaded, and a run of invoices in one language is read in that
+//! language from its first page on.
 //!
 //! The child answers with an [`OcrReading`]: per page, the text in Tesseract's line order and
 //! the same words laid out by position (see `stapel_extract::layout`), the same two readings a
@@ -11,11 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 use stapel_extract::{
-    run_isolated, serve_child, IsolationError, IsolationLimits, PdfText, PositionedWord,
+    ChildMode, Children, IsolationError, IsolationLimits, PdfText, PositionedWord,
 };
 use stapel_ocr::{InputFormat, OcrConfig, OcrDocument, OcrEngine, OcrError};
 use std::io::{Read, Write};
-use std::path::Path;
 use std::time::Duration;
 
 /// The subcommand of the worker binary that runs [`child_main_ocr_document`].
@@ -146,6 +148,47 @@ pub enum PageSelection {
     Range(u32, u32),
 }
 
+impl PageSelection {
+    /// The arguments of `ocr-document` that ask for this selection.
+    pub fn to_args(self) -> Vec<String> {
+        match self {
+            Self::AllUpTo(max_pages) => vec!["--max-pages".to_owned(), max_pages.to_string()],
+            Self::Range(first, last) => vec!["--pages".to_owned(), format!("{first}-{last}")],
+        }
+    }
+
+    /// Read [`Self::to_args`]'s output back (a warm child's per-request arguments).
+    pub fn from_args(args: &[String]) -> Result<Self, String> {
+        match args {
+            [flag, value] if flag == "--max-pages" => value
+                .parse()
+                .map(Self::AllUpTo)
+                .map_err(|_| format!("{value:?} is not a page count")),
+            [flag, value] if flag == "--pages" => {
+                parse_page_range(value).map(|(first, last)| Self::Range(first, last))
+            }
+            _ => Err(format!("unknown ocr-document arguments {args:?}")),
+        }
+    }
+}
+
+/// Parse `FIRST-LAST` (1-based, FIRST ≤ LAST), the page range of `ocr-document --pages`.
+pub fn parse_page_range(text: &str) -> Result<(u32, u32), String> {
+    let (first, last) = text
+        .split_once('-')
+        .ok_or_else(|| format!("{text:?} is not FIRST-LAST"))?;
+    let first: u32 = first
+        .parse()
+        .map_err(|_| format!("{first:?} is not a page number"))?;
+    let last: u32 = last
+        .parse()
+        .map_err(|_| format!("{last:?} is not a page number"))?;
+    if first == 0 || first > last {
+        return Err(format!("{text:?} is not a page range (pages count from 1)"));
+    }
+    Ok((first, last))
+}
+
 /// Read a scan with [`PageSelection::AllUpTo`] `max_pages`.
 pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailure> {
     ocr_pages(bytes, PageSelection::AllUpTo(max_pages))
@@ -153,6 +196,28 @@ pub fn ocr_document(bytes: &[u8], max_pages: u32) -> Result<OcrReading, OcrFailu
 
 /// Read the selected pages of a scanned PDF or multi-page TIFF, or an image.
 pub fn ocr_pages(bytes: &[u8], selection: PageSelection) -> Result<OcrReading, OcrFailure> {
+    ocr_pages_with(&mut None, bytes, selection)
+}
+
+/// [`ocr_pages`] with an engine kept by the caller: created on first use, reused after, and
+/// dropped after a failure, so a document that broke Tesseract's state cannot touch the next.
+pub fn ocr_pages_with(
+    engine: &mut Option<OcrEngine>,
+    bytes: &[u8],
+    selection: PageSelection,
+) -> Result<OcrReading, OcrFailure> {
+    let reading = read_pages(engine, bytes, selection);
+    if reading.is_err() {
+        *engine = None;
+    }
+    reading
+}
+
+fn read_pages(
+    engine: &mut Option<OcrEngine>,
+    bytes: &[u8],
+    selection: PageSelection,
+) -> Result<OcrReading, OcrFailure> {
     let format = stapel_ocr::detect_format(bytes).map_err(|error| OcrFailure::from_ocr(&error))?;
     // PDFs and TIFFs have pages; counting them reads no pixels, so a scan too long for one
     // job is handed over before any page is recognised.
@@ -172,8 +237,12 @@ pub fn ocr_pages(bytes: &[u8], selection: PageSelection) -> Result<OcrReading, O
         PageSelection::AllUpTo(_) => 1..=pages,
         PageSelection::Range(first, last) => first..=last.min(pages),
     };
-    let mut engine =
-        OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?;
+    let engine = match engine {
+        Some(engine) => engine,
+        None => engine.insert(
+            OcrEngine::new(OcrConfig::default()).map_err(|error| OcrFailure::from_ocr(&error))?,
+        ),
+    };
     let document = match format {
         InputFormat::Pdf => engine.ocr_pdf(bytes, range),
         _ => engine.ocr_image_pages(bytes, range),
@@ -182,27 +251,49 @@ pub fn ocr_pages(bytes: &[u8], selection: PageSelection) -> Result<OcrReading, O
     Ok(OcrReading::from_document(&document))
 }
 
-/// The child side of [`ocr_document_isolated`]: document on stdin, envelope on stdout.
+/// The child side of [`ocr_document_isolated`]: document on stdin, envelope on stdout; in
+/// [`ChildMode::Serve`] one per request, each with its own [`PageSelection`] arguments, and one
+/// Tesseract engine for all of them. `selection` applies in [`ChildMode::Once`].
 ///
-/// Returns the process exit code: 0 whenever an envelope was written.
+/// Returns the process exit code: 0 whenever an envelope was written (`Serve`: when stdin
+/// closed).
 pub fn child_main_ocr_document(
+    mode: ChildMode,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     selection: PageSelection,
 ) -> i32 {
-    let selection = match selection {
+    let capped = |selection| match selection {
         PageSelection::AllUpTo(max_pages) => PageSelection::AllUpTo(max_pages.min(MAX_OCR_PAGES)),
         range => range,
     };
     let max_input = u64::try_from(MAX_OCR_INPUT_BYTES).unwrap_or(u64::MAX);
-    serve_child(
+    let mut engine = None;
+    mode.answer(
         OCR_DOCUMENT_SUBCOMMAND,
         max_input,
         stdin,
         stdout,
-        |bytes| match ocr_pages(&bytes, selection) {
-            Ok(reading) => Envelope::Ok(reading),
-            Err(failure) => Envelope::Error(failure),
+        |args, bytes| {
+            let selection = if args.is_empty() {
+                selection
+            } else {
+                match PageSelection::from_args(args) {
+                    Ok(selection) => selection,
+                    Err(message) => {
+                        return Envelope::Error(OcrFailure {
+                            code: "ocr.child_protocol".to_owned(),
+                            message,
+                            retryable: false,
+                            pages: None,
+                        })
+                    }
+                }
+            };
+            match ocr_pages_with(&mut engine, &bytes, capped(selection)) {
+                Ok(reading) => Envelope::Ok(reading),
+                Err(failure) => Envelope::Error(failure),
+            }
         },
     )
 }
@@ -221,9 +312,9 @@ pub fn ocr_limits() -> IsolationLimits {
     }
 }
 
-/// Read a scanned PDF or an image in a limited child process: `program ocr-document`.
+/// Read a scanned PDF or an image in a limited child process: `ocr-document` of `children`.
 pub fn ocr_document_isolated(
-    program: &Path,
+    children: &Children,
     bytes: &[u8],
     selection: PageSelection,
     limits: &IsolationLimits,
@@ -239,13 +330,11 @@ pub fn ocr_document_isolated(
             pages: None,
         });
     }
-    let (flag, value) = match selection {
-        PageSelection::AllUpTo(max_pages) => ("--max-pages", max_pages.to_string()),
-        PageSelection::Range(first, last) => ("--pages", format!("{first}-{last}")),
-    };
-    let arguments = [OCR_DOCUMENT_SUBCOMMAND, flag, &value];
-    let output =
-        run_isolated(program, &arguments, bytes, limits).map_err(OcrFailure::from_isolation)?;
+    let arguments = selection.to_args();
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    let output = children
+        .run(OCR_DOCUMENT_SUBCOMMAND, &arguments, bytes, limits)
+        .map_err(OcrFailure::from_isolation)?;
     match serde_json::from_slice(&output) {
         Ok(Envelope::Ok(reading)) => Ok(reading),
         Ok(Envelope::Error(failure)) => Err(failure),

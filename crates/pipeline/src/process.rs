@@ -17,10 +17,9 @@ use stapel_booking::{propose_booking, propose_booking_with_text, ChartOfAccounts
 use stapel_domain::{BookingProposal, ErrorInfo, ExtractedInvoice};
 use stapel_einvoice::{read_einvoice_xml, read_hybrid_pdf, EInvoice, HybridPdfLimits, XmlLimits};
 use stapel_extract::{
-    extract_pdf_text, extract_pdf_text_isolated, parse_pdf_text, ExtractError, IsolationError,
-    IsolationLimits, PdfLimits, PdfText,
+    extract_pdf_text, extract_pdf_text_isolated, parse_pdf_text, Children, ExtractError,
+    IsolationError, IsolationLimits, PdfLimits, PdfText,
 };
-use std::path::PathBuf;
 
 /// What a finished document stores next to its original (`documents/{id}/result.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,12 +33,12 @@ pub struct DocumentResult {
 /// How to run the PDF text parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PdfTextRunner {
-    /// In a child process: `program extract-pdf-text` (and `program find-embedded-xml` for a
-    /// PDF that may carry an e-invoice), under limits. The production setting.
+    /// In a child process: `extract-pdf-text` (and `find-embedded-xml` for a PDF that may
+    /// carry an e-invoice, `ocr-document` for a scan), under limits. The production setting.
     Isolated {
-        /// The executable offering the `extract-pdf-text`, `find-embedded-xml` and
-        /// `ocr-document` subcommands (the worker binary).
-        program: PathBuf,
+        /// The executable offering those subcommands (the worker binary), started per document
+        /// or kept warm across documents.
+        children: Children,
         /// Time and memory limits of the child.
         limits: IsolationLimits,
     },
@@ -296,9 +295,9 @@ pub fn process_document_with(
     let embedded = if options.read_embedded_einvoice {
         match runner {
             // lopdf inflates while it loads; only a child's limits bound that.
-            PdfTextRunner::Isolated { program, limits } => {
+            PdfTextRunner::Isolated { children, limits } => {
                 crate::embedded::read_hybrid_pdf_isolated(
-                    program,
+                    children,
                     bytes,
                     limits,
                     &XmlLimits::default(),
@@ -323,8 +322,8 @@ pub fn process_document_with(
         ),
     }
     let text = match runner {
-        PdfTextRunner::Isolated { program, limits } => {
-            extract_pdf_text_isolated(program, bytes, limits)
+        PdfTextRunner::Isolated { children, limits } => {
+            extract_pdf_text_isolated(children, bytes, limits)
         }
         PdfTextRunner::InProcess => extract_pdf_text(bytes, &PdfLimits::default()),
     };
@@ -412,8 +411,8 @@ pub fn ocr_with_runner(
     selection: PageSelection,
 ) -> Result<OcrReading, JobFailure> {
     let result = match runner {
-        PdfTextRunner::Isolated { program, .. } => {
-            ocr::ocr_document_isolated(program, bytes, selection, &ocr::ocr_limits())
+        PdfTextRunner::Isolated { children, .. } => {
+            ocr::ocr_document_isolated(children, bytes, selection, &ocr::ocr_limits())
         }
         PdfTextRunner::InProcess => ocr::ocr_pages(bytes, selection),
     };

@@ -7,6 +7,9 @@ use stapel_store::{ByteStream, ContentDigest, ObjectKey, ObjectMeta, ObjectStore
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
+/// Bytes of an upload gathered before one write to its staged file.
+const STAGING_BUFFER_BYTES: usize = 256 * 1024;
+
 /// An [`ObjectStore`] on the local file system.
 #[derive(Debug, Clone)]
 pub struct FsObjectStore {
@@ -67,15 +70,19 @@ impl FsObjectStore {
         mut body: ByteStream<'_>,
         max_bytes: u64,
     ) -> Result<(u64, String), StoreError> {
-        let mut file = tokio::fs::File::create(staged).await.map_err(io_error)?;
+        let file = tokio::fs::File::create(staged).await.map_err(io_error)?;
+        // Every write of a tokio file is a trip to the blocking pool; an upload arrives in
+        // chunks of a few KB, so they are gathered first.
+        let mut file = tokio::io::BufWriter::with_capacity(STAGING_BUFFER_BYTES, file);
         let mut digest = ContentDigest::default();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(StoreError::Body)?;
             digest.update(&chunk, max_bytes)?;
             file.write_all(&chunk).await.map_err(io_error)?;
         }
+        file.flush().await.map_err(io_error)?;
         // Durable before it becomes visible: an accepted upload must survive a crash.
-        file.sync_all().await.map_err(io_error)?;
+        file.into_inner().sync_all().await.map_err(io_error)?;
         Ok(digest.finish())
     }
 }
