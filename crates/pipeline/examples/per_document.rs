@@ -5,7 +5,7 @@
 //! cargo run --release -p stapel-pipeline --example per_document -- text
 //!     [--rounds N] [--worker PATH [--fresh-children]] [--invoice2data PYTHON] [--cli DISPATCHER] DIR...
 //! cargo run --release -p stapel-pipeline --example per_document -- scan
-//!     [--repeat N] [--worker PATH [--fresh-children]] [--cli-langs eng] FILE.pdf...
+//!     [--repeat N] [--worker PATH [--fresh-children]] [--cli-langs eng|auto] FILE.pdf...
 //! cargo run --release -p stapel-pipeline --example per_document -- einvoice [--rounds N] DIR...
 //! cargo run --release -p stapel-pipeline --example per_document -- make-scans OUT_DIR FILE.pdf...
 //! ```
@@ -28,7 +28,8 @@
 //! PDF (JPEG image, no text layer), the way a scanner delivers it. "ours" is the whole
 //! `process_document_with` on that scan (render, OCR with language detection, field extraction,
 //! proposal), in-process and with `--worker` through the production OCR child; "cli" is
-//! `tesseract page.png - --psm 4 -l <cli-langs> --dpi 300` on the PNG (OCR alone). Both with
+//! `tesseract page.png - --psm 4 -l <cli-langs> --dpi 300` on the PNG (OCR alone; `auto`: the
+//! languages our reader settled on for the page, `<detected>+eng`). Both with
 //! `OMP_THREAD_LIMIT=1`, alternating per page, fastest of `--repeat` each.
 //!
 //! `einvoice`: every `*.xml` and hybrid PDF under DIR, read and proposed end to end in one
@@ -605,8 +606,8 @@ fn scan(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
          the same: a one-language batch)"
     );
     println!(
-        "{:<34} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6}",
-        "page 1 of", "ours", "warm 1st", "again", "cli", "1st/cli", "again/cli", "right"
+        "{:<34} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>8}",
+        "page 1 of", "ours", "warm 1st", "again", "cli", "1st/cli", "again/cli", "right", "cli -l"
     );
     let (mut sum_ours, mut sum_first, mut sum_again, mut sum_cli) = (
         Duration::ZERO,
@@ -626,6 +627,21 @@ fn scan(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             .into_owned();
         let png_path = work.path().join(format!("{name}.png"));
         std::fs::write(&png_path, &png)?;
+        // `auto`: the CLI reads with the languages our reader settles on for this page
+        // (`<detected>+eng`), which a CLI user would have to know and pass.
+        let cli_langs = if options.cli_langs == "auto" {
+            let reading = stapel_pipeline::ocr::ocr_pages(
+                &scan,
+                stapel_pipeline::ocr::PageSelection::AllUpTo(1),
+            )
+            .map_err(|failure| failure.message)?;
+            match reading.language.as_deref() {
+                Some("eng") | None => "eng".to_owned(),
+                Some(code) => format!("{code}+eng"),
+            }
+        } else {
+            options.cli_langs.clone()
+        };
         let (mut ours, mut first, mut again, mut cli) =
             (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
         let mut found = None;
@@ -648,7 +664,7 @@ fn scan(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                         "--psm",
                         "4",
                         "-l",
-                        &options.cli_langs,
+                        &cli_langs,
                         "--dpi",
                         &DPI.to_string(),
                     ])
@@ -693,7 +709,7 @@ fn scan(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             sum_again += again;
         }
         println!(
-            "{:<34} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6}",
+            "{:<34} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>8}",
             name,
             shown(ours),
             shown(first),
@@ -701,7 +717,8 @@ fn scan(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             shown(cli),
             ratio(first),
             ratio(again),
-            right
+            right,
+            cli_langs
         );
     }
     let pages = pdfs.len().max(1) as f64;

@@ -529,7 +529,8 @@ pub trait Records: Send + Sync + 'static {
         will_retry: bool,
     ) -> Result<Transition, RecordsError>;
 
-    /// Documents of a tenant with this content hash (a re-upload of the same file).
+    /// Documents of a tenant with this content hash (a re-upload of the same file): at most
+    /// [`MAX_DUPLICATES`], the oldest first.
     async fn documents_with_content(
         &self,
         tenant: &str,
@@ -537,7 +538,8 @@ pub trait Records: Send + Sync + 'static {
     ) -> Result<Vec<DocumentId>, RecordsError>;
 
     /// Documents of an administration with this supplier and invoice number (a duplicate
-    /// invoice, even when the file differs), with their gross amounts, in id order.
+    /// invoice, even when the file differs), with their gross amounts, in id order: at most
+    /// [`MAX_DUPLICATES`].
     async fn duplicates(
         &self,
         administration: AdministrationId,
@@ -680,6 +682,11 @@ impl ResultColumns {
 
 /// The author name of machine-made proposal versions.
 pub const MACHINE_AUTHOR: &str = "stapel";
+
+/// Most earlier documents a duplicate lookup returns. A proposal names each one it finds, and a
+/// file uploaded ten thousand times must not carry ten thousand reasons (nor cost a worker a
+/// ten-thousand-row read per document).
+pub const MAX_DUPLICATES: i64 = 20;
 
 /// A gross amount back from its text column.
 fn gross_from_column(text: Option<String>) -> Result<Option<Decimal>, RecordsError> {

@@ -547,10 +547,12 @@ impl Records for PgRecords {
     ) -> Result<Vec<DocumentId>, RecordsError> {
         self.ids(
             sqlx::query_scalar(
-                "SELECT id FROM documents WHERE tenant_id = $1 AND content_sha256 = $2 ORDER BY id",
+                "SELECT id FROM documents WHERE tenant_id = $1 AND content_sha256 = $2 \
+                 ORDER BY id LIMIT $3",
             )
             .bind(tenant.to_owned())
-            .bind(sha256.to_owned()),
+            .bind(sha256.to_owned())
+            .bind(crate::MAX_DUPLICATES),
         )
         .await
     }
@@ -563,11 +565,13 @@ impl Records for PgRecords {
     ) -> Result<Vec<InvoiceTwin>, RecordsError> {
         let rows = sqlx::query(
             "SELECT id, gross_total FROM documents
-              WHERE administration_id = $1 AND supplier_key = $2 AND invoice_number = $3 ORDER BY id",
+              WHERE administration_id = $1 AND supplier_key = $2 AND invoice_number = $3
+              ORDER BY id LIMIT $4",
         )
         .bind(administration.as_uuid())
         .bind(supplier_key)
         .bind(invoice_number)
+        .bind(crate::MAX_DUPLICATES)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -745,6 +745,22 @@ pub mod cases {
             .await
             .unwrap()
             .is_empty());
+
+        // A file uploaded over and over: the lookup stops at MAX_DUPLICATES, the oldest.
+        let mut many = Vec::new();
+        for _ in 0..crate::MAX_DUPLICATES + 3 {
+            many.push(
+                add_document(records, administration, batch, "many")
+                    .await
+                    .id,
+            );
+        }
+        many.sort();
+        let found = records
+            .documents_with_content(TENANT, "many")
+            .await
+            .unwrap();
+        assert_eq!(found, many[..crate::MAX_DUPLICATES as usize]);
     }
 
     /// Pending reviews, those that need review first, oldest first; reviewed ones leave.
