@@ -193,20 +193,11 @@ struct WarmChild {
     address_space_bytes: u64,
     process: Child,
     stdin: Arc<Mutex<ChildStdin>>,
-    replies: Receiver<ReplyMessage>,
+    replies: Receiver<Reply>,
     max_output: Arc<AtomicUsize>,
     stderr: Arc<Mutex<Vec<u8>>>,
     max_stderr: Arc<AtomicUsize>,
     uses: u32,
-}
-
-/// `Reply` behind a Debug-able wrapper, so `WarmChild` can derive Debug.
-struct ReplyMessage(Reply);
-
-impl std::fmt::Debug for ReplyMessage {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("ReplyMessage")
-    }
 }
 
 impl WarmChild {
@@ -246,7 +237,7 @@ impl WarmChild {
                 loop {
                     let reply = read_reply(&mut stdout, max_output.load(Ordering::Relaxed));
                     let last = !matches!(reply, Reply::Frame(_));
-                    if sender.send(ReplyMessage(reply)).is_err() || last {
+                    if sender.send(reply).is_err() || last {
                         return;
                     }
                 }
@@ -321,18 +312,18 @@ impl WarmChild {
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
         match self.replies.recv_timeout(remaining) {
-            Ok(ReplyMessage(Reply::Frame(bytes))) => Ok(bytes),
-            Ok(ReplyMessage(Reply::TooLarge)) => {
+            Ok(Reply::Frame(bytes)) => Ok(bytes),
+            Ok(Reply::TooLarge) => {
                 kill_group(&mut self.process);
                 Err(IsolationError::OutputTooLarge {
                     max: limits.max_output_bytes,
                 })
             }
-            Ok(ReplyMessage(Reply::Failed(error))) => {
+            Ok(Reply::Failed(error)) => {
                 kill_group(&mut self.process);
                 Err(IsolationError::Io(error))
             }
-            Ok(ReplyMessage(Reply::Closed)) | Err(RecvTimeoutError::Disconnected) => {
+            Ok(Reply::Closed) | Err(RecvTimeoutError::Disconnected) => {
                 Err(self.exit_error(deadline))
             }
             Err(RecvTimeoutError::Timeout) => {
