@@ -1419,8 +1419,11 @@ async fn metrics_count_uploads_lanes_and_finished_documents() {
         url,
         &[
             ("nl_factuur.pdf", pdf),
-            // Fails in the worker (a file that is not a PDF fails at upload, uncounted there).
+            // Fails in the worker.
             ("broken.pdf", b"%PDF-1.4\n1 0 obj <<".to_vec()),
+            // Refused at upload by its content: recorded failed, never queued, so not counted
+            // as accepted.
+            ("notes.pdf", b"just some words".to_vec()),
         ],
     )
     .await;
@@ -1456,6 +1459,14 @@ async fn metrics_count_uploads_lanes_and_finished_documents() {
             "stapel_uploads_refused_total{reason=\"request.no_files\"}"
         ),
         Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &dispatcher,
+            "stapel_upload_files_refused_total{code=\"upload.unsupported_type\"}"
+        ),
+        Some(1.0),
+        "{dispatcher}"
     );
     for lane in ["fast", "bulk"] {
         for gauge in ["stapel_queue_visible_jobs", "stapel_queue_in_flight_jobs"] {

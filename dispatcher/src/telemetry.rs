@@ -14,6 +14,9 @@ use tokio::sync::watch;
 pub const UPLOADS_ACCEPTED: &str = "stapel_uploads_accepted_total";
 /// Upload requests refused, by `reason` (the API error code).
 pub const UPLOADS_REFUSED: &str = "stapel_uploads_refused_total";
+/// Files of an answered upload refused by their content (recorded `failed`, never queued), by
+/// `code` (`upload.empty`, `upload.unsupported_type`).
+pub const UPLOAD_FILES_REFUSED: &str = "stapel_upload_files_refused_total";
 /// Jobs waiting in a lane's queue, by `lane`.
 pub const QUEUE_VISIBLE: &str = "stapel_queue_visible_jobs";
 /// Jobs a worker holds in a lane, by `lane`.
@@ -42,6 +45,10 @@ pub fn describe() {
         "Uploaded documents accepted: stored, recorded and queued."
     );
     describe_counter!(UPLOADS_REFUSED, "Upload requests refused, by reason.");
+    describe_counter!(
+        UPLOAD_FILES_REFUSED,
+        "Uploaded files refused by their content (recorded failed, never queued), by code."
+    );
     describe_gauge!(
         QUEUE_VISIBLE,
         "Jobs waiting in a lane's queue, sampled at each scrape."
@@ -61,10 +68,21 @@ pub fn describe() {
     );
 }
 
-/// Count an upload request's answer: its accepted documents, or its refusal's code.
-pub fn upload_answered(result: Result<usize, &'static str>) {
+/// Count an upload request's answer: per file, queued or refused by its content (`Some(code)`);
+/// or the whole request's refusal code.
+pub fn upload_answered<'a>(result: Result<impl Iterator<Item = Option<&'a str>>, &'static str>) {
     match result {
-        Ok(documents) => metrics::counter!(UPLOADS_ACCEPTED).increment(documents as u64),
+        Ok(files) => {
+            for refusal in files {
+                match refusal {
+                    None => metrics::counter!(UPLOADS_ACCEPTED).increment(1),
+                    Some(code) => {
+                        metrics::counter!(UPLOAD_FILES_REFUSED, "code" => code.to_owned())
+                            .increment(1)
+                    }
+                }
+            }
+        }
         Err(reason) => metrics::counter!(UPLOADS_REFUSED, "reason" => reason).increment(1),
     }
 }

@@ -82,7 +82,10 @@ pub async fn upload(
         discard_staged(&state.backends, &staged).await;
     }
     crate::telemetry::upload_answered(match &outcome {
-        Ok((_, response)) => Ok(response.documents.len()),
+        Ok((_, response)) => Ok(response
+            .documents
+            .iter()
+            .map(|document| document.error.as_ref().map(|error| error.code.as_str()))),
         Err(error) => Err(error.code()),
     });
     outcome
