@@ -10,6 +10,35 @@ use tokio::io::AsyncWriteExt;
 /// Bytes of an upload gathered before one write to its staged file.
 const STAGING_BUFFER_BYTES: usize = 256 * 1024;
 
+/// A staged file untouched for this long was left by a process that died mid-write (a crash, a
+/// SIGKILL, a full disk); no upload takes that long. Other processes share the directory, so
+/// younger files may be someone's write in progress and stay.
+const STALE_STAGED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Delete staged files older than `age`: the leftovers of writes that never finished, which
+/// nothing else would ever remove. Best effort: a file that cannot be read or removed stays.
+fn remove_stale_staged(staging: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(staging) else {
+        return;
+    };
+    let mut removed = 0usize;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|metadata| metadata.modified().ok())
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, staging = %staging.display(), "removed stale staged files");
+    }
+}
+
 /// An [`ObjectStore`] on the local file system.
 #[derive(Debug, Clone)]
 pub struct FsObjectStore {
@@ -29,6 +58,7 @@ impl FsObjectStore {
         let staging = root.join("staging");
         std::fs::create_dir_all(&objects).map_err(io_error)?;
         std::fs::create_dir_all(&staging).map_err(io_error)?;
+        remove_stale_staged(&staging, STALE_STAGED_AFTER);
         Ok(Self { objects, staging })
     }
 
@@ -190,4 +220,31 @@ fn list_files(objects: &Path, prefix: &str) -> Result<Vec<ObjectMeta>, StoreErro
     }
     found.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn opening_removes_staged_files_left_by_a_dead_writer_and_keeps_fresh_ones() {
+        let root = tempfile::tempdir().unwrap();
+        let staging = root.path().join("staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        let old = staging.join("left-by-a-crash");
+        std::fs::write(&old, b"half an upload").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(2 * 24 * 60 * 60))
+            .unwrap();
+        let fresh = staging.join("being-written");
+        std::fs::write(&fresh, b"an upload in progress").unwrap();
+
+        FsObjectStore::open(root.path()).unwrap();
+        assert!(!old.exists(), "a two-day-old staged file is removed");
+        assert!(fresh.exists(), "a fresh one may be another process's write");
+    }
 }
