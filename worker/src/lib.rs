@@ -2,13 +2,14 @@
 //!
 //! The `worker` binary and the dispatcher's `worker` subcommand (which the local pool spawns)
 //! both run [`run`], so the embedded default and a distributed deployment process jobs with the
-//! same code. [`ChildCommand`] is the other side of the isolated parsers: the worker re-executes itself with a hidden
-//! subcommand (`extract-pdf-text --serve`, ...) and keeps that child for the next documents.
+//! same code. [`ChildCommand`] is the other side of the isolated parsers: the worker
+//! re-executes itself with a hidden subcommand (`extract-pdf-text --serve`, ...) and keeps that
+//! child for the next documents.
 
 pub mod telemetry;
 
 use anyhow::Context;
-use stapel_extract::{ChildMode, Children, IsolationLimits, WarmChildren};
+use stapel_extract::{ChildMode, Children, IsolationLimits};
 pub use stapel_pipeline::ocr::parse_page_range;
 use stapel_pipeline::process::PdfTextRunner;
 use stapel_pipeline::worker::{run_worker, WorkerConfig};
@@ -22,7 +23,6 @@ use std::ffi::OsString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the backends are: shared by the dispatcher and the worker.
@@ -315,7 +315,7 @@ pub async fn run(args: WorkerArgs, shutdown: impl Future<Output = ()>) -> anyhow
     // Warm children serve document after document; 0 starts a fresh one per document.
     let children = match args.child_reuse {
         0 => Children::fresh(program),
-        uses => Children::Warm(Arc::new(WarmChildren::new(program, uses))),
+        uses => Children::warm(program, uses),
     };
     let mut config = WorkerConfig::new(PdfTextRunner::Isolated { children, limits });
     config.visibility_timeout = Duration::from_secs(args.visibility_timeout.max(1));

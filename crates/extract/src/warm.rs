@@ -67,17 +67,10 @@ impl Children {
         Self::Fresh(program.into())
     }
 
-    /// Warm children of `program`, each replaced after [`DEFAULT_MAX_USES`] requests.
-    pub fn warm(program: impl Into<PathBuf>) -> Self {
-        Self::Warm(Arc::new(WarmChildren::new(program, DEFAULT_MAX_USES)))
-    }
-
-    /// The executable the children run.
-    pub fn program(&self) -> &Path {
-        match self {
-            Self::Fresh(program) => program,
-            Self::Warm(children) => &children.program,
-        }
+    /// Warm children of `program`, each replaced after `max_uses` requests (the worker's
+    /// default is [`DEFAULT_MAX_USES`]).
+    pub fn warm(program: impl Into<PathBuf>, max_uses: u32) -> Self {
+        Self::Warm(Arc::new(WarmChildren::new(program, max_uses)))
     }
 
     /// Run `subcommand args..` on `input` under `limits` and return the child's answer.

@@ -72,7 +72,7 @@ fn main() {
     let mut passed = 0;
     for (kind, children) in [
         ("fresh", Children::fresh(this_program())),
-        ("warm", Children::warm(this_program())),
+        ("warm", Children::warm(this_program(), 100)),
     ] {
         for (name, test) in tests {
             print!("test {name} ({kind} children) ... ");
@@ -142,7 +142,7 @@ fn child_errors_cross_the_process_boundary(children: &Children) {
 fn junk_never_costs_a_process(children: &Children) {
     let missing = match children {
         Children::Fresh(_) => Children::fresh("/nonexistent/worker"),
-        Children::Warm(_) => Children::warm("/nonexistent/worker"),
+        Children::Warm(_) => Children::warm("/nonexistent/worker", 100),
     };
     let error = extract_pdf_text_isolated(&missing, b"junk", &limits()).unwrap_err();
     assert!(matches!(error, ExtractError::NotAPdf), "{error:?}");

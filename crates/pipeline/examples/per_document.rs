@@ -150,7 +150,7 @@ fn isolated_runner(options: &Options) -> Option<PdfTextRunner> {
             children: if options.fresh_children {
                 Children::fresh(program)
             } else {
-                Children::warm(program)
+                Children::warm(program, stapel_extract::warm::DEFAULT_MAX_USES)
             },
             limits: IsolationLimits::default(),
         })
